@@ -1,0 +1,92 @@
+import { awscdk, javascript } from 'projen';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-ecs-workloads',
+  description:
+    'Opinionated, secure-by-default AWS CDK constructs for the four shapes of work on Amazon ECS: ' +
+    'queue workers, load-balanced inference services, daemon agents and scheduled tasks.',
+  author: 'cdk-ecs-workloads maintainers',
+  authorAddress: 'maintainers@cdk-ecs-workloads.dev',
+  repositoryUrl: 'https://github.com/cdk-ecs-workloads/cdk-ecs-workloads.git',
+  license: 'Apache-2.0',
+  keywords: ['cdk', 'aws-cdk', 'ecs', 'fargate', 'containers', 'sqs', 'batch', 'inference', 'daemon', 'scheduler'],
+  stability: 'experimental',
+
+  cdkVersion: '2.257.0',
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~6.0.0',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+
+  // Python package on PyPI (the release workflow publishes it; it cannot run offline).
+  publishToPypi: {
+    distName: 'cdk-ecs-workloads',
+    module: 'cdk_ecs_workloads',
+  },
+
+  devDeps: [
+    'cdk-nag@^3.0.2',
+    '@cdklabs/cdk-validator-cfnguard@^0.0.62',
+    'aws-cdk@^2',
+    '@aws-cdk/integ-runner@^2',
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
+    'fast-check@^4',
+  ],
+
+  // Integ snapshots are verified by our own task (see `integ` below).
+  integrationTestAutoDiscover: false,
+
+  jestOptions: {
+    // The default passes --updateSnapshot, which makes every snapshot test impossible to fail.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    passWithNoTests: false,
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
+    },
+  },
+
+  gitignore: ['cdk.out/', '.venv/', 'bench/results/', 'test/*.snapshot/**/asset.*'],
+  npmignoreEnabled: true,
+  npmIgnoreOptions: { ignorePatterns: ['examples/', 'bench/', 'docs/', '.ci/', 'cdk.out/'] },
+});
+
+// The npm mirror lacks some optional non-Linux binaries of unrs-resolver's newest releases.
+project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+
+// ts-jest type-checks every file by default; tsc (jsii) already does that on compile.
+project.jest!.config.transform = {
+  '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'tsconfig.dev.json', isolatedModules: true }],
+};
+
+// Compile every README / @example snippet (so Python users get translated examples that work).
+project.postCompileTask.exec('jsii-rosetta extract --strict');
+
+// 1st README command: synthesize the example app into cdk.out/.
+project.addTask('synth:example', {
+  description: 'Synthesize the example app (every construct) into cdk.out/',
+  exec: 'cdk synth --app "ts-node --prefer-ts-exts -P tsconfig.dev.json examples/app.ts" --output cdk.out --quiet',
+});
+
+// Integ snapshots: verified offline (no deploy); `integ:update` rewrites them after a reviewed change.
+const integArgs = '--directory test --language typescript --app "ts-node --prefer-ts-exts -P tsconfig.dev.json {filePath}" --parallel-regions us-east-1';
+project.addTask('integ', {
+  description: 'Verify the integ test snapshots (no deploy)',
+  exec: `integ-runner ${integArgs} --dry-run`,
+});
+project.addTask('integ:update', {
+  description: 'Rewrite the integ test snapshots (review the diff!)',
+  exec: `integ-runner ${integArgs} --dry-run --update-on-failed`,
+});
+
+project.addTask('bench', {
+  description: 'Synthesis benchmark against a plain aws-cdk-lib baseline (writes docs/benchmarks.md)',
+  exec: 'ts-node --prefer-ts-exts -P tsconfig.dev.json bench/run.ts',
+  receiveArgs: true,
+});
+
+project.tsconfigDev.addInclude('examples/**/*.ts');
+project.tsconfigDev.addInclude('bench/**/*.ts');
+
+project.synth();
