@@ -57,7 +57,7 @@ project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
 
 // ts-jest type-checks every file by default; tsc (jsii) already does that on compile.
 project.jest!.config.transform = {
-  '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'tsconfig.dev.json', isolatedModules: true }],
+  '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json' }],
 };
 
 // Compile every README / @example snippet (so Python users get translated examples that work).
@@ -66,11 +66,11 @@ project.postCompileTask.exec('jsii-rosetta extract --strict');
 // 1st README command: synthesize the example app into cdk.out/.
 project.addTask('synth:example', {
   description: 'Synthesize the example app (every construct) into cdk.out/',
-  exec: 'cdk synth --app "ts-node --prefer-ts-exts -P tsconfig.dev.json examples/app.ts" --output cdk.out --quiet',
+  exec: 'cdk synth --app "ts-node --prefer-ts-exts -P test/tsconfig.json examples/app.ts" --output cdk.out --quiet',
 });
 
 // Integ snapshots: verified offline (no deploy); `integ:update` rewrites them after a reviewed change.
-const integArgs = '--directory test --language typescript --app "ts-node --prefer-ts-exts -P tsconfig.dev.json {filePath}" --parallel-regions us-east-1';
+const integArgs = '--directory test --language typescript --app "ts-node --prefer-ts-exts -P test/tsconfig.json {filePath}" --parallel-regions us-east-1';
 project.addTask('integ', {
   description: 'Verify the integ test snapshots (no deploy)',
   exec: `integ-runner ${integArgs} --dry-run`,
@@ -82,11 +82,12 @@ project.addTask('integ:update', {
 
 project.addTask('bench', {
   description: 'Synthesis benchmark against a plain aws-cdk-lib baseline (writes docs/benchmarks.md)',
-  exec: 'ts-node --prefer-ts-exts -P tsconfig.dev.json bench/run.ts',
+  exec: 'ts-node --prefer-ts-exts -P test/tsconfig.json bench/run.ts',
   receiveArgs: true,
 });
 
-project.tsconfigDev.addInclude('examples/**/*.ts');
-project.tsconfigDev.addInclude('bench/**/*.ts');
+
+// Transpile test files one by one (no cross-file type check in jest; tsc and jsii do that).
+project.tryFindObjectFile('test/tsconfig.json')!.addOverride('compilerOptions.isolatedModules', true);
 
 project.synth();

@@ -1,5 +1,4 @@
-export class Hello {
-  public sayHello() {
-    return 'hello, world!';
-  }
-}
+export * from './core/capacity';
+export * from './core/cluster';
+export * from './core/container-options';
+export * from './core/volumes';

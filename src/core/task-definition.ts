@@ -1,0 +1,215 @@
+import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { CapacityKind } from './capacity';
+import { WorkloadCluster } from './cluster';
+import { WorkloadContainerOptions } from './container-options';
+import { checkRange, isUnresolved, show, ValidationError } from './errors';
+import { acknowledgeEcrAuthWildcard, taskRole } from './roles';
+import { BoundVolume } from './volumes';
+
+/** Valid Fargate memory values (MiB) for each task CPU value. */
+export const FARGATE_MEMORY_BY_CPU: { readonly [cpu: number]: readonly number[] } = {
+  256: [512, 1024, 2048],
+  512: steps(1024, 4096, 1024),
+  1024: steps(2048, 8192, 1024),
+  2048: steps(4096, 16384, 1024),
+  4096: steps(8192, 30720, 1024),
+  8192: steps(16384, 61440, 4096),
+  16384: steps(32768, 122880, 8192),
+};
+
+function steps(from: number, to: number, step: number): number[] {
+  const out: number[] = [];
+  for (let v = from; v <= to; v += step) out.push(v);
+  return out;
+}
+
+/** @internal What a workload's task is built from. */
+export interface WorkloadTaskProps extends WorkloadContainerOptions {
+  readonly cluster: WorkloadCluster;
+  readonly capacity: CapacityKind;
+  /** Network mode. Default awsvpc. */
+  readonly networkMode?: ecs.NetworkMode;
+  /** Port used when `containerPort` is not given; undefined = no port mapping. */
+  readonly defaultContainerPort?: number;
+  /** Soft memory limit of the main container (EC2); replaces the task-level memory. */
+  readonly memoryReservationMiB?: number;
+  /** Environment variables the construct injects (documented per construct). */
+  readonly constructEnvironment?: { [key: string]: string };
+  /** Whether the task needs task-level cpu/memory (Fargate always does). */
+  readonly taskLevelResources?: boolean;
+  /** Extra Linux settings of the main container (daemons). */
+  readonly privileged?: boolean;
+  readonly pidMode?: ecs.PidMode;
+}
+
+/** @internal The task a builder produced. */
+export interface WorkloadTask {
+  readonly taskDefinition: ecs.TaskDefinition;
+  readonly container: ecs.ContainerDefinition;
+  readonly logGroup: logs.LogGroup;
+  readonly volumes: BoundVolume[];
+}
+
+/**
+ * Builds a workload's task definition: our secure defaults, then the user's values, then what the
+ * construct requires. Validates every value against what ECS and Fargate accept.
+ * @internal
+ */
+export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): WorkloadTask {
+  const fargate = props.capacity === CapacityKind.FARGATE;
+  const taskLevel = fargate || (props.taskLevelResources ?? true);
+  const cpu = props.cpu ?? 256;
+  const memory = props.memoryLimitMiB ?? (props.memoryReservationMiB !== undefined && !taskLevel ? undefined : 512);
+  const cpuArchitecture = props.cpuArchitecture ?? ecs.CpuArchitecture.ARM64;
+  const gpuCount = props.gpuCount ?? 0;
+  const sidecars = props.sidecars ?? [];
+
+  validateResources(scope, fargate, cpu, memory, props);
+  checkRange(scope, 'gpuCount', props.gpuCount, 0, 16, 'ECS instances have at most 16 GPUs.');
+  if (gpuCount > 0 && fargate) {
+    throw new ValidationError(scope,
+      `gpuCount is ${gpuCount}, but Fargate has no GPUs. Add a GPU capacity provider with cluster.addAsgCapacity(id, { gpu: true, ... }) and run the workload on it.`);
+  }
+  if (gpuCount > 0 && cpuArchitecture === ecs.CpuArchitecture.ARM64 && props.cpuArchitecture !== undefined) {
+    throw new ValidationError(scope,
+      'cpuArchitecture is ARM64 with gpuCount > 0, but the ECS GPU AMI is x86_64 only. Set cpuArchitecture to ecs.CpuArchitecture.X86_64.');
+  }
+  const stopTimeout = props.stopTimeout ?? Duration.seconds(30);
+  checkRange(scope, 'stopTimeout', stopTimeout.toSeconds(), 2, 120,
+    'ECS waits at most 120 seconds between SIGTERM and SIGKILL; finish or checkpoint work within that.', { unit: 'seconds' });
+  const names = new Set<string>(['main']);
+  for (const [i, s] of sidecars.entries()) {
+    if (names.has(s.name)) {
+      throw new ValidationError(scope, `sidecars[${i}].name ${show(s.name)} is used twice (or is the reserved 'main'). Give every container its own name.`);
+    }
+    names.add(s.name);
+    checkRange(scope, `sidecars[${i}].memoryLimitMiB`, s.memoryLimitMiB, 6, 122880, 'Docker needs at least 6 MiB per container.');
+  }
+
+  const role = taskRole(scope, 'TaskRole', `Application permissions of ${scope.node.path}`);
+  const executionRole = taskRole(scope, 'ExecutionRole', `Image pull, logs and secrets of ${scope.node.path}`);
+  acknowledgeEcrAuthWildcard(executionRole);
+
+  // Main container's hard limit: what the sidecars leave of the task memory.
+  const sidecarMemory = sidecars.reduce((sum, s) => sum + (s.memoryLimitMiB ?? 128), 0);
+  const mainMemory = memory === undefined || isUnresolved(memory) ? undefined : memory - sidecarMemory;
+  if (mainMemory !== undefined && mainMemory < 64) {
+    throw new ValidationError(scope,
+      `sidecars reserve ${sidecarMemory} MiB of the task's ${memory} MiB, leaving ${mainMemory} MiB for the main container. ` +
+      'Raise memoryLimitMiB or lower the sidecars\' memoryLimitMiB.');
+  }
+
+  const taskDefinition = new ecs.TaskDefinition(scope, 'TaskDefinition', {
+    compatibility: fargate ? ecs.Compatibility.FARGATE : ecs.Compatibility.EC2,
+    cpu: taskLevel ? String(cpu) : undefined,
+    memoryMiB: taskLevel && memory !== undefined ? String(memory) : undefined,
+    networkMode: props.networkMode ?? ecs.NetworkMode.AWS_VPC,
+    runtimePlatform: { operatingSystemFamily: ecs.OperatingSystemFamily.LINUX, cpuArchitecture },
+    taskRole: role,
+    executionRole,
+    pidMode: props.pidMode,
+  });
+
+  const logGroup = new logs.LogGroup(scope, 'LogGroup', {
+    retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+    encryptionKey: props.cluster.encryptionKey,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  const logging = (prefix: string) => ecs.LogDrivers.awsLogs({
+    logGroup,
+    streamPrefix: prefix,
+    mode: ecs.AwsLogDriverMode.NON_BLOCKING,
+    maxBufferSize: Size.mebibytes(25),
+  });
+
+  const port = props.containerPort ?? props.defaultContainerPort;
+  checkRange(scope, 'containerPort', port, 1, 65535, 'Give the TCP port the application listens on.');
+  const container = taskDefinition.addContainer('Main', {
+    containerName: 'main',
+    image: props.image,
+    essential: true,
+    memoryLimitMiB: mainMemory,
+    memoryReservationMiB: props.memoryReservationMiB,
+    command: props.command,
+    entryPoint: props.entryPoint,
+    environment: { ...props.environment, ...props.constructEnvironment },
+    secrets: props.secrets,
+    portMappings: port !== undefined ? [{ containerPort: port, protocol: ecs.Protocol.TCP }] : undefined,
+    healthCheck: props.healthCheck,
+    stopTimeout,
+    gpuCount: gpuCount > 0 ? gpuCount : undefined,
+    readonlyRootFilesystem: props.readonlyRootFilesystem ?? true,
+    user: props.user ?? '1000',
+    privileged: props.privileged,
+    logging: logging('main'),
+  });
+
+  for (const s of sidecars) {
+    const sidecar = taskDefinition.addContainer(`Sidecar${s.name}`, {
+      containerName: s.name,
+      image: s.image,
+      essential: s.essential ?? false,
+      cpu: s.cpu,
+      memoryLimitMiB: s.memoryLimitMiB ?? 128,
+      command: s.command,
+      environment: s.environment,
+      secrets: s.secrets,
+      healthCheck: s.healthCheck,
+      readonlyRootFilesystem: s.readonlyRootFilesystem ?? true,
+      user: s.user ?? '1000',
+      logging: logging(s.name),
+    });
+    const condition = s.mainContainerWaitsFor ?? ecs.ContainerDependencyCondition.START;
+    if (condition === ecs.ContainerDependencyCondition.HEALTHY && !s.healthCheck) {
+      throw new ValidationError(scope,
+        `sidecars '${s.name}'.mainContainerWaitsFor is HEALTHY, but the sidecar has no healthCheck, so it never becomes healthy. Add a healthCheck or wait for START.`);
+    }
+    container.addContainerDependencies({ container: sidecar, condition });
+  }
+
+  const volumes = (props.volumes ?? []).map((v, i) => v._bind(scope, props.capacity, taskDefinition, container, `volumes[${i}]`));
+  const volumeNames = new Set<string>();
+  for (const v of props.volumes ?? []) {
+    if (volumeNames.has(v.name)) {
+      throw new ValidationError(scope, `volumes name ${show(v.name)} is used twice. Give each volume its own name.`);
+    }
+    volumeNames.add(v.name);
+  }
+  return { taskDefinition, container, logGroup, volumes };
+}
+
+function validateResources(scope: Construct, fargate: boolean, cpu: number, memory: number | undefined, props: WorkloadTaskProps): void {
+  if (isUnresolved(cpu) || isUnresolved(memory)) return;
+  if (fargate) {
+    const allowed = FARGATE_MEMORY_BY_CPU[cpu];
+    if (!allowed) {
+      throw new ValidationError(scope,
+        `cpu ${show(cpu)} is not a Fargate CPU value. Use one of ${Object.keys(FARGATE_MEMORY_BY_CPU).join(', ')} (1024 = 1 vCPU).`);
+    }
+    if (memory === undefined || !allowed.includes(memory)) {
+      throw new ValidationError(scope,
+        `memoryLimitMiB ${show(memory)} is not valid with cpu ${cpu} on Fargate. Valid memoryLimitMiB values for cpu ${cpu}: ${describe(allowed)}.`);
+    }
+    if (props.memoryReservationMiB !== undefined) {
+      throw new ValidationError(scope,
+        `memoryReservationMiB (${props.memoryReservationMiB}) applies to EC2 capacity only; Fargate reserves the task memory. Remove it or run on EC2 capacity.`);
+    }
+    return;
+  }
+  checkRange(scope, 'cpu', cpu, 128, 196608, 'EC2 task CPU is given in CPU units (1024 = 1 vCPU).');
+  checkRange(scope, 'memoryLimitMiB', memory, 6, 3145728, 'Docker needs at least 6 MiB per container.');
+  checkRange(scope, 'memoryReservationMiB', props.memoryReservationMiB, 6, 3145728, 'Docker needs at least 6 MiB per container.');
+  if (memory !== undefined && props.memoryReservationMiB !== undefined && props.memoryReservationMiB > memory) {
+    throw new ValidationError(scope,
+      `memoryReservationMiB (${props.memoryReservationMiB}) exceeds memoryLimitMiB (${memory}); the soft limit must not exceed the hard limit. Lower memoryReservationMiB.`);
+  }
+}
+
+function describe(values: readonly number[]): string {
+  if (values.length <= 4) return values.join(', ');
+  const step = values[1] - values[0];
+  return `${values[0]} to ${values[values.length - 1]} in steps of ${step} (${values.join(', ')})`;
+}
