@@ -156,6 +156,8 @@ export interface WorkloadAsgCapacity {
   readonly autoScalingGroup: autoscaling.AutoScalingGroup;
   /** The instance types, the first being `instanceType`. */
   readonly instanceTypes: ec2.InstanceType[];
+  /** CPU architecture of the instances. */
+  readonly cpuArchitecture: ecs.CpuArchitecture;
   /** Whether the instances have GPUs. */
   readonly gpu: boolean;
   /** Whether the instances are Spot instances. */
@@ -376,7 +378,10 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
     // Tasks in awsvpc mode must not reach the instance's credentials through IMDS.
     autoScalingGroup.addUserData('echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config');
 
-    this.asgCapacities.push({ capacityProvider, autoScalingGroup, instanceTypes, gpu, spot });
+    this.asgCapacities.push({
+      capacityProvider, autoScalingGroup, instanceTypes, gpu, spot,
+      cpuArchitecture: arm ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
+    });
     return capacityProvider;
   }
 

@@ -1,8 +1,8 @@
-import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { CapacityKind } from './capacity';
+import { Capacity } from './capacity';
 import { WorkloadCluster } from './cluster';
 import { WorkloadContainerOptions } from './container-options';
 import { checkRange, isUnresolved, show, ValidationError } from './errors';
@@ -29,7 +29,8 @@ function steps(from: number, to: number, step: number): number[] {
 /** @internal What a workload's task is built from. */
 export interface WorkloadTaskProps extends WorkloadContainerOptions {
   readonly cluster: WorkloadCluster;
-  readonly capacity: CapacityKind;
+  /** Validated capacity (see `resolveCapacity`). */
+  readonly capacity: Capacity;
   /** Network mode. Default awsvpc. */
   readonly networkMode?: ecs.NetworkMode;
   /** Port used when `containerPort` is not given; undefined = no port mapping. */
@@ -59,12 +60,23 @@ export interface WorkloadTask {
  * @internal
  */
 export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): WorkloadTask {
-  const fargate = props.capacity === CapacityKind.FARGATE;
+  const fargate = props.capacity.isFargate;
+  const asg = props.cluster.asgCapacity.find(c => c.capacityProvider === props.capacity.provider);
   const taskLevel = fargate || (props.taskLevelResources ?? true);
   const cpu = props.cpu ?? 256;
   const memory = props.memoryLimitMiB ?? (props.memoryReservationMiB !== undefined && !taskLevel ? undefined : 512);
-  const cpuArchitecture = props.cpuArchitecture ?? ecs.CpuArchitecture.ARM64;
   const gpuCount = props.gpuCount ?? 0;
+  const cpuArchitecture = props.cpuArchitecture ?? asg?.cpuArchitecture
+    ?? (gpuCount > 0 ? ecs.CpuArchitecture.X86_64 : ecs.CpuArchitecture.ARM64);
+  if (asg && props.cpuArchitecture && props.cpuArchitecture._cpuArchitecture !== asg.cpuArchitecture._cpuArchitecture) {
+    throw new ValidationError(scope,
+      `cpuArchitecture is ${props.cpuArchitecture._cpuArchitecture} but capacity provider '${asg.capacityProvider.node.path}' runs ` +
+      `${asg.cpuArchitecture._cpuArchitecture} instances. Remove cpuArchitecture (it follows the capacity) or pick a capacity provider of that architecture.`);
+  }
+  if (asg && gpuCount > 0 && !asg.gpu) {
+    throw new ValidationError(scope,
+      `gpuCount is ${gpuCount} but capacity provider '${asg.capacityProvider.node.path}' has no GPUs. Use a provider added with addAsgCapacity(id, { gpu: true, ... }).`);
+  }
   const sidecars = props.sidecars ?? [];
 
   validateResources(scope, fargate, cpu, memory, props);
@@ -73,7 +85,7 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
     throw new ValidationError(scope,
       `gpuCount is ${gpuCount}, but Fargate has no GPUs. Add a GPU capacity provider with cluster.addAsgCapacity(id, { gpu: true, ... }) and run the workload on it.`);
   }
-  if (gpuCount > 0 && cpuArchitecture === ecs.CpuArchitecture.ARM64 && props.cpuArchitecture !== undefined) {
+  if (gpuCount > 0 && cpuArchitecture._cpuArchitecture === ecs.CpuArchitecture.ARM64._cpuArchitecture) {
     throw new ValidationError(scope,
       'cpuArchitecture is ARM64 with gpuCount > 0, but the ECS GPU AMI is x86_64 only. Set cpuArchitecture to ecs.CpuArchitecture.X86_64.');
   }
@@ -170,7 +182,15 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
     container.addContainerDependencies({ container: sidecar, condition });
   }
 
-  const volumes = (props.volumes ?? []).map((v, i) => v._bind(scope, props.capacity, taskDefinition, container, `volumes[${i}]`));
+  if (Object.keys(props.environment ?? {}).length === 0 && Object.keys(props.constructEnvironment ?? {}).length > 0) {
+    // Only the construct's own variables (resource names and URLs, never secrets) are set directly.
+    Validations.of(taskDefinition).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason: `The only plain environment variables are the construct's own (${Object.keys(props.constructEnvironment ?? {}).join(', ')}): resource names and URLs, no secrets. Secrets go through 'secrets'.`,
+    });
+  }
+
+  const volumes = (props.volumes ?? []).map((v, i) => v._bind(scope, props.capacity.kind, taskDefinition, container, `volumes[${i}]`));
   const volumeNames = new Set<string>();
   for (const v of props.volumes ?? []) {
     if (volumeNames.has(v.name)) {

@@ -1,0 +1,31 @@
+import { Stack, StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { Construct } from 'constructs';
+import { WorkloadCluster } from '../src';
+
+/** The shared cluster: a new VPC, Fargate + Fargate Spot, a Graviton and a GPU EC2 capacity provider. */
+export class ClusterStack extends Stack {
+  public readonly cluster: WorkloadCluster;
+  /** Graviton (ARM64) instances, for daemon agents and EC2 workloads. */
+  public readonly graviton: ecs.AsgCapacityProvider;
+  /** NVIDIA GPU instances (x86_64), for GPU inference. */
+  public readonly gpu: ecs.AsgCapacityProvider;
+
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    this.cluster = new WorkloadCluster(this, 'Cluster');
+    this.graviton = this.cluster.addAsgCapacity('Graviton', {
+      instanceType: new ec2.InstanceType('m7g.large'),
+      additionalInstanceTypes: [new ec2.InstanceType('c7g.large')],
+      minCapacity: 1,
+      maxCapacity: 4,
+    });
+    this.gpu = this.cluster.addAsgCapacity('Gpu', {
+      instanceType: new ec2.InstanceType('g5.xlarge'),
+      additionalInstanceTypes: [new ec2.InstanceType('g4dn.xlarge')],
+      gpu: true,
+      maxCapacity: 2,
+    });
+  }
+}
