@@ -5,10 +5,11 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { checkOrder, checkRange, show, ValidationError } from './errors';
-import { buildTopic, suppressGuardRule } from './resources';
+import { acknowledgeReplication, buildTopic, enableEventBridge, suppressGuardRule } from './resources';
 import { WorkloadRole } from './roles';
 
 /** Props of {@link WorkloadCluster}. */
@@ -188,6 +189,7 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
 
   private readonly ownCluster?: ecs.Cluster;
   private _capacityEvents?: sns.Topic;
+  private _accessLogs?: s3.Bucket;
   private readonly asgCapacities: WorkloadAsgCapacity[] = [];
 
   constructor(scope: Construct, id: string, props: WorkloadClusterProps = {}) {
@@ -388,6 +390,37 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
   /** The first EC2 capacity provider with GPU instances, if any. */
   public get gpuCapacity(): WorkloadAsgCapacity | undefined {
     return this.asgCapacities.find(c => c.gpu);
+  }
+
+  /**
+   * Bucket that receives the S3 server access logs and load balancer access logs of this cluster's
+   * workloads (created on first use, retained on stack deletion, logs expire after `accessLogRetention`).
+   * Log delivery supports only S3-managed encryption, so this bucket does not use the cluster key.
+   */
+  public get accessLogsBucket(): s3.IBucket {
+    if (!this._accessLogs) {
+      this._accessLogs = new s3.Bucket(this, 'AccessLogs', {
+        encryption: s3.BucketEncryption.S3_MANAGED,
+        enforceSSL: true,
+        minimumTLSVersion: 1.2,
+        versioned: true,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        objectLockEnabled: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+        lifecycleRules: [{ expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
+      });
+      enableEventBridge(this._accessLogs);
+      acknowledgeReplication(this._accessLogs);
+      const why = 'S3 server access log and load balancer log delivery support only S3-managed (SSE-S3) encryption.';
+      for (const pack of ['NIST.800.53.R5', 'HIPAA.Security']) {
+        Validations.of(this._accessLogs).acknowledge({ id: `${pack}-S3DefaultEncryptionKMS`, reason: why });
+      }
+      suppressGuardRule(this._accessLogs, 's3_bucket_default_encryption_kms_check', why);
+      suppressGuardRule(this._accessLogs, 's3_bucket_logging_enabled_check',
+        'This is the access log bucket; logging it into itself would loop.');
+    }
+    return this._accessLogs;
   }
 
   private createKey(): kms.Key {

@@ -1,4 +1,4 @@
-import { CfnResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -61,8 +61,8 @@ export interface BucketBuildProps {
 }
 
 /**
- * An S3 bucket: KMS-encrypted with the workload key (bucket key on), versioned, TLS only, public
- * access blocked, ACLs disabled, retained on stack deletion. @internal
+ * An S3 bucket: KMS-encrypted with the workload key (bucket key on), versioned, object lock on (no
+ * default retention), TLS only, public access blocked, ACLs disabled, retained on stack deletion. @internal
  */
 export function buildBucket(scope: Construct, id: string, props: BucketBuildProps): s3.Bucket {
   const bucket = new s3.Bucket(scope, id, {
@@ -74,21 +74,58 @@ export function buildBucket(scope: Construct, id: string, props: BucketBuildProp
     minimumTLSVersion: 1.2,
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
     objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    serverAccessLogsBucket: props.serverAccessLogsBucket,
-    serverAccessLogsPrefix: props.serverAccessLogsPrefix,
+    objectLockEnabled: true,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     lifecycleRules: [{
       noncurrentVersionExpiration: props.noncurrentVersionExpiration ?? Duration.days(30),
       abortIncompleteMultipartUploadAfter: Duration.days(7),
     }],
   });
-  if (props.eventBridgeEnabled) {
-    // L1: the L2's eventBridgeEnabled deploys a Lambda-backed custom resource; S3 supports it natively.
-    (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
-      eventBridgeConfiguration: { eventBridgeEnabled: true },
-    };
-  }
+  if (props.serverAccessLogsBucket) logAccessTo(bucket, props.serverAccessLogsBucket, props.serverAccessLogsPrefix ?? `${id}/`);
+  if (props.eventBridgeEnabled) enableEventBridge(bucket);
+  acknowledgeReplication(bucket);
   return bucket;
+}
+
+/**
+ * Delivers the bucket's server access logs under `prefix` of `logs`, granted by bucket policy (ACLs
+ * stay disabled on both buckets). @internal
+ */
+export function logAccessTo(bucket: s3.Bucket, logs: s3.IBucket, prefix: string): void {
+  // L1: without the serverAccessLogsUseBucketPolicy feature flag the L2 grants delivery through an ACL.
+  (bucket.node.defaultChild as s3.CfnBucket).loggingConfiguration = {
+    destinationBucketName: logs.bucketName,
+    logFilePrefix: prefix,
+  };
+  logs.addToResourcePolicy(new iam.PolicyStatement({
+    principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+    actions: ['s3:PutObject'],
+    resources: [logs.arnForObjects(`${prefix}*`)],
+    conditions: {
+      ArnLike: { 'aws:SourceArn': bucket.bucketArn },
+      StringEquals: { 'aws:SourceAccount': Stack.of(bucket).account },
+    },
+  }));
+}
+
+/**
+ * Sends the bucket's object events to EventBridge natively. @internal
+ */
+export function enableEventBridge(bucket: s3.Bucket): void {
+  // L1: the L2's eventBridgeEnabled deploys a Lambda-backed custom resource; S3 supports it natively.
+  (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
+    eventBridgeConfiguration: { eventBridgeEnabled: true },
+  };
+}
+
+/** Cross-Region replication needs a destination bucket the user owns in another Region. @internal */
+export function acknowledgeReplication(bucket: s3.Bucket): void {
+  for (const pack of ['NIST.800.53.R5', 'HIPAA.Security']) {
+    Validations.of(bucket).acknowledge({
+      id: `${pack}-S3BucketReplicationEnabled`,
+      reason: 'Cross-Region replication needs a destination bucket in another Region that the user owns; add a replication rule to this bucket (a public member) when the data warrants it.',
+    });
+  }
 }
 
 /**
