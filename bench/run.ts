@@ -1,0 +1,196 @@
+/**
+ * Benchmark: this library's defaults against the same workloads hand-wired with aws-cdk-lib
+ * (aws-ecs-patterns + L2s). `npx projen bench [--copies 1,10,30] [--runs 5] [--out docs]`.
+ *
+ * 1. Whole-process synthesis wall time and peak memory (max RSS), one process per run, a warm-up run
+ *    of each app first, then the two apps interleaved (alternating which goes first).
+ * 2. Per workload, from the 1-copy templates: resources, Lambda functions, custom resources, template
+ *    bytes, and the findings of the cdk-nag packs and the cfn-guard Control Tower rules.
+ * 3. The queue worker's worst-case delay from the first message to the first scale-out action, and
+ *    the relative price of one default worker task-hour.
+ * Timings are reported, never asserted.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import { complianceFindings } from '../test/compliance';
+import { BaselineStack } from './apps/baseline';
+import { OursStack } from './apps/ours';
+import { WORKLOADS } from './apps/shared';
+import { workerTaskHourPrice, PRICE_SOURCE } from './price';
+import { scaleOutDelaySeconds } from './scale-out';
+import { barChartSvg } from './svg';
+
+type Kind = 'ours' | 'baseline';
+const KINDS: Kind[] = ['ours', 'baseline'];
+
+interface Args { copies: number[]; runs: number; out: string }
+
+function parseArgs(argv: string[]): Args {
+  const get = (name: string, fallback: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
+  };
+  return {
+    copies: get('copies', '1,10,30').split(',').map(Number),
+    runs: Number(get('runs', '5')),
+    out: get('out', 'docs'),
+  };
+}
+
+interface Sample { wallMs: number; maxRssMiB: number }
+
+function synthOnce(kind: Kind, copies: number, outdir: string): Sample {
+  fs.rmSync(outdir, { recursive: true, force: true });
+  const start = process.hrtime.bigint();
+  const child = spawnSync(process.execPath, [path.join(__dirname, 'synth.js'), kind, String(copies), outdir], {
+    encoding: 'utf-8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
+  if (child.status !== 0) throw new Error(`${kind} synthesis failed:\n${child.stderr}`);
+  const { maxRssKiB } = JSON.parse(child.stdout.trim().split('\n').pop()!);
+  return { wallMs, maxRssMiB: maxRssKiB / 1024 };
+}
+
+function stats(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { min: sorted[0], median, max: sorted[sorted.length - 1] };
+}
+
+interface WorkloadCounts {
+  resources: number; lambdas: number; customResources: number; bytes: number; findings: number;
+}
+
+/** Groups one synthesized stack's resources by the workload whose construct path holds them. */
+function countByWorkload(stack: Stack): Map<string, WorkloadCounts> {
+  const app = stack.node.root as App;
+  const template = app.synth().getStackByName(stack.stackName).template;
+  const findings = complianceFindings(stack);
+  const groups = new Map<string, WorkloadCounts>();
+  const groupOf = (cdkPath: string | undefined) =>
+    WORKLOADS.find(w => cdkPath?.split('/').includes(w)) ?? 'shared cluster + VPC';
+  const logicalToGroup = new Map<string, string>();
+  for (const [logicalId, resource] of Object.entries<any>(template.Resources ?? {})) {
+    const group = groupOf(resource.Metadata?.['aws:cdk:path']);
+    logicalToGroup.set(logicalId, group);
+    const g = groups.get(group) ?? { resources: 0, lambdas: 0, customResources: 0, bytes: 0, findings: 0 };
+    g.resources++;
+    if (resource.Type === 'AWS::Lambda::Function') g.lambdas++;
+    if (resource.Type.startsWith('Custom::') || resource.Type === 'AWS::CloudFormation::CustomResource') g.customResources++;
+    g.bytes += Buffer.byteLength(JSON.stringify({ [logicalId]: resource }));
+    groups.set(group, g);
+  }
+  for (const f of findings) {
+    const group = f.pack === 'cfn-guard' ? logicalToGroup.get(f.resource) ?? 'shared cluster + VPC' : groupOf(f.resource);
+    groups.get(group)!.findings++;
+  }
+  return groups;
+}
+
+function newStack(kind: Kind): Stack {
+  const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-')), stackTraces: false, context: { 'aws:cdk:enable-path-metadata': true } });
+  return kind === 'ours' ? new OursStack(app, 'Ours') : new BaselineStack(app, 'Baseline');
+}
+
+function templateOf(stack: Stack): any {
+  return (stack.node.root as App).synth().getStackByName(stack.stackName).template;
+}
+
+function main(): void {
+  const args = parseArgs(process.argv.slice(2));
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-'));
+  const lines: string[] = [];
+  const say = (line: string = '') => { lines.push(line); console.log(line); };
+
+  say('# Benchmarks');
+  say();
+  say(`Generated by \`npx projen bench --copies ${args.copies.join(',')} --runs ${args.runs}\` on ` +
+    `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`);
+  say('Baseline: the same five workloads hand-wired with aws-cdk-lib (`QueueProcessingFargateService` + bucket ' +
+    'notification, `ApplicationLoadBalancedFargateService` + EFS volume, `NetworkLoadBalancedFargateService`, ' +
+    '`Ec2Service({ daemon: true })`, `ScheduledFargateTask`), see `bench/apps/baseline.ts`.');
+  say();
+  say('## Synthesis time and peak memory (whole process, one stack per copy)');
+  say();
+  say(`${args.runs} runs per app and size after one warm-up run each; the two apps interleaved.`);
+  say();
+  say('| copies | app | wall ms min / median / max | peak RSS MiB min / median / max |');
+  say('|---:|---|---|---|');
+  const ratios: { copies: number; time: number; memory: number }[] = [];
+  const chart: { label: string; ours: number; baseline: number }[] = [];
+  for (const copies of args.copies) {
+    const samples: Record<Kind, Sample[]> = { ours: [], baseline: [] };
+    for (const kind of KINDS) synthOnce(kind, copies, path.join(scratch, kind)); // warm-up
+    for (let r = 0; r < args.runs; r++) {
+      const order = r % 2 === 0 ? KINDS : [...KINDS].reverse();
+      for (const kind of order) samples[kind].push(synthOnce(kind, copies, path.join(scratch, kind)));
+    }
+    const med: Record<Kind, { time: number; memory: number }> = {} as any;
+    for (const kind of KINDS) {
+      const t = stats(samples[kind].map(s => s.wallMs));
+      const m = stats(samples[kind].map(s => s.maxRssMiB));
+      med[kind] = { time: t.median, memory: m.median };
+      say(`| ${copies} | ${kind} | ${t.min.toFixed(0)} / **${t.median.toFixed(0)}** / ${t.max.toFixed(0)} | ` +
+        `${m.min.toFixed(0)} / **${m.median.toFixed(0)}** / ${m.max.toFixed(0)} |`);
+    }
+    ratios.push({ copies, time: med.ours.time / med.baseline.time, memory: med.ours.memory / med.baseline.memory });
+    chart.push({ label: `${copies} cop${copies === 1 ? 'y' : 'ies'}`, ours: med.ours.time, baseline: med.baseline.time });
+  }
+  say();
+  say('| copies | median wall time ours ÷ baseline | median peak memory ours ÷ baseline |');
+  say('|---:|---:|---:|');
+  for (const r of ratios) say(`| ${r.copies} | ${r.time.toFixed(2)} | ${r.memory.toFixed(2)} |`);
+  say();
+
+  say('## What each workload synthesizes to (1 copy)');
+  say();
+  say('Findings: unacknowledged cdk-nag (AwsSolutions, NIST 800-53 r5, HIPAA Security) and cfn-guard Control Tower findings.');
+  say();
+  say('| workload | app | resources | Lambda functions | custom resources | template bytes | findings |');
+  say('|---|---|---:|---:|---:|---:|---:|');
+  const counts = { ours: countByWorkload(newStack('ours')), baseline: countByWorkload(newStack('baseline')) };
+  for (const group of [...WORKLOADS, 'shared cluster + VPC']) {
+    for (const kind of KINDS) {
+      const c = counts[kind].get(group) ?? { resources: 0, lambdas: 0, customResources: 0, bytes: 0, findings: 0 };
+      say(`| ${group} | ${kind} | ${c.resources} | ${c.lambdas} | ${c.customResources} | ${c.bytes} | ${c.findings} |`);
+    }
+  }
+  say();
+
+  say('## Queue worker: first message to first scale-out, and price of a task-hour');
+  say();
+  const delay = { ours: scaleOutDelaySeconds(templateOf(newStack('ours')), WORKLOADS[0]), baseline: scaleOutDelaySeconds(templateOf(newStack('baseline')), WORKLOADS[0]) };
+  say('Worst case from the synthesized templates: the scale-out alarm\'s period × evaluation periods ' +
+    '(CloudWatch then needs up to one more period to publish the datapoint, for both).');
+  say();
+  say('| app | alarm period × evaluation periods | worst-case delay |');
+  say('|---|---|---:|');
+  for (const kind of KINDS) {
+    const d = delay[kind];
+    say(`| ${kind} | ${d ? `${d.period} s × ${d.evaluationPeriods}` : 'no scale-out alarm found'} | ${d ? `${d.seconds} s` : 'n/a'} |`);
+  }
+  say();
+  const price = { ours: workerTaskHourPrice(templateOf(newStack('ours')), WORKLOADS[0]), baseline: workerTaskHourPrice(templateOf(newStack('baseline')), WORKLOADS[0]) };
+  say(`Price of one default worker task-hour, relative to the baseline (${PRICE_SOURCE}):`);
+  say();
+  say('| app | vCPU | memory GiB | architecture | Fargate Spot share | relative price |');
+  say('|---|---:|---:|---|---:|---:|');
+  for (const kind of KINDS) {
+    const p = price[kind];
+    say(`| ${kind} | ${p.vcpu} | ${p.memoryGiB} | ${p.architecture} | ${(p.spotShare * 100).toFixed(0)} % | ${(p.usdPerHour / price.baseline.usdPerHour).toFixed(2)} |`);
+  }
+  say();
+  say('![Median synthesis wall time](benchmarks.svg)');
+
+  fs.mkdirSync(args.out, { recursive: true });
+  fs.writeFileSync(path.join(args.out, 'benchmarks.md'), lines.join('\n') + '\n');
+  fs.writeFileSync(path.join(args.out, 'benchmarks.svg'), barChartSvg('Median synthesis wall time (ms), lower is better', chart));
+  fs.rmSync(scratch, { recursive: true, force: true });
+}
+
+main();
