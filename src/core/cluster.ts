@@ -203,7 +203,8 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
       throw new ValidationError(this,
         `natGateways (${props.natGateways}) only applies to a new VPC, but vpc was given. Remove natGateways.`);
     }
-    checkRange(this, 'natGateways', props.natGateways, 0, 3, 'Use 0 (no egress: workloads need VPC endpoints), 1 (default) or one per AZ.');
+    checkRange(this, 'natGateways', props.natGateways, 0, 2,
+      'The new VPC spans 2 AZs: use 0 (no egress: workloads need VPC endpoints), 1 (default) or 2 (one per AZ).');
 
     this.encryptionKey = props.encryptionKey ?? this.createKey();
     this.vpc = props.vpc ?? this.createVpc(props);
@@ -256,6 +257,9 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
         `addAsgCapacity('${id}') needs a cluster created by WorkloadCluster, but an existing cluster was given. ` +
         'Add the capacity provider to the existing cluster where it is defined, then pass it to workloads with Capacity.ec2(provider).');
     }
+    if (this.node.tryFindChild(id)) {
+      throw new ValidationError(this, `addAsgCapacity id '${id}' is already used in this cluster. Give each capacity provider its own id.`);
+    }
     const scope = new Construct(this, id);
     const minCapacity = props.minCapacity ?? 0;
     checkRange(scope, 'maxCapacity', props.maxCapacity, 1, 10000, 'Give the most instances the group may run.');
@@ -270,9 +274,6 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
       'The ECS-optimized AMIs need at least 30 GiB; gp3 allows up to 16384 GiB.');
     const warmup = props.instanceWarmupPeriod?.toSeconds();
     checkRange(scope, 'instanceWarmupPeriod', warmup, 0, 10000, 'ECS accepts 0–10000 seconds.', { unit: 'seconds' });
-    if (this.asgCapacities.some(c => c.capacityProvider.node.id === id)) {
-      throw new ValidationError(scope, `addAsgCapacity id '${id}' is already used. Give each capacity provider its own id.`);
-    }
 
     const instanceTypes = [props.instanceType, ...props.additionalInstanceTypes ?? []];
     const gpu = props.gpu ?? false;
@@ -381,7 +382,11 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
     autoScalingGroup.addUserData('echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config');
 
     this.asgCapacities.push({
-      capacityProvider, autoScalingGroup, instanceTypes, gpu, spot,
+      capacityProvider,
+      autoScalingGroup,
+      instanceTypes,
+      gpu,
+      spot,
       cpuArchitecture: arm ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
     });
     return capacityProvider;
@@ -419,6 +424,9 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
       suppressGuardRule(this._accessLogs, 's3_bucket_default_encryption_kms_check', why);
       suppressGuardRule(this._accessLogs, 's3_bucket_logging_enabled_check',
         'This is the access log bucket; logging it into itself would loop.');
+      for (const id of ['AwsSolutions-S1', 'NIST.800.53.R5-S3BucketLoggingEnabled', 'HIPAA.Security-S3BucketLoggingEnabled']) {
+        Validations.of(this._accessLogs).acknowledge({ id, reason: 'This is the access log bucket; logging it into itself would loop.' });
+      }
     }
     return this._accessLogs;
   }

@@ -46,12 +46,18 @@ export function resolveCapacity(
         `placementConstraints (${placement.placementConstraints.length} given) apply to EC2 capacity only; Fargate places tasks itself. ` +
         'Remove placementConstraints or run the workload on EC2 capacity with Capacity.ec2(provider).');
     }
-  } else if (resolved.provider && !cluster.asgCapacity.some(c => c.capacityProvider === resolved.provider)) {
+  } else if (resolved.provider && ownsCluster(cluster) && !cluster.asgCapacity.some(c => c.capacityProvider === resolved.provider)) {
+    // With an existing cluster, providers come from where that cluster is defined (see addAsgCapacity).
     throw new ValidationError(scope,
       `capacity uses capacity provider '${resolved.provider.node.path}', which was not added to cluster '${cluster.node.path}'. ` +
       'Create it with cluster.addAsgCapacity(...) on the same cluster.');
   }
   return resolved;
+}
+
+/** Whether the WorkloadCluster created its ECS cluster (rather than being given an existing one). */
+function ownsCluster(cluster: WorkloadCluster): boolean {
+  return cluster.node.tryFindChild('Cluster') === cluster.cluster;
 }
 
 /** A security group for a workload's tasks, with all outbound traffic allowed. @internal */

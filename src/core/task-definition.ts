@@ -119,7 +119,9 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
     cpu: taskLevel ? String(cpu) : undefined,
     memoryMiB: taskLevel && memory !== undefined ? String(memory) : undefined,
     networkMode: props.networkMode ?? ecs.NetworkMode.AWS_VPC,
-    runtimePlatform: { operatingSystemFamily: ecs.OperatingSystemFamily.LINUX, cpuArchitecture },
+    // aws-cdk-lib rejects runtimePlatform on EC2 task definitions; there the capacity provider's AMI
+    // fixes the architecture (checked above).
+    runtimePlatform: fargate ? { operatingSystemFamily: ecs.OperatingSystemFamily.LINUX, cpuArchitecture } : undefined,
     taskRole: role,
     executionRole,
     pidMode: props.pidMode,
@@ -190,7 +192,7 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
     });
   }
 
-  const volumes = (props.volumes ?? []).map((v, i) => v._bind(scope, props.capacity.kind, taskDefinition, container, `volumes[${i}]`));
+  // Names are checked before binding: two EFS volumes of one name would otherwise collide on their access point's construct id.
   const volumeNames = new Set<string>();
   for (const v of props.volumes ?? []) {
     if (volumeNames.has(v.name)) {
@@ -198,6 +200,7 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
     }
     volumeNames.add(v.name);
   }
+  const volumes = (props.volumes ?? []).map((v, i) => v._bind(scope, props.capacity.kind, taskDefinition, container, `volumes[${i}]`));
   return { taskDefinition, container, logGroup, volumes };
 }
 

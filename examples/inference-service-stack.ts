@@ -1,0 +1,63 @@
+import { Duration, Stack, StackProps } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { Construct } from 'constructs';
+import { WorkloadCluster, WorkloadVolume } from '../src';
+import { InferenceService, LoadBalancerType } from '../src/inference-service/inference-service';
+
+/** Props of {@link InferenceServiceStack}. */
+export type InferenceServiceStackProps = { readonly cluster: WorkloadCluster } & StackProps;
+
+/**
+ * Two model endpoints on the shared cluster:
+ * - NVIDIA Triton on the GPU capacity provider behind an internal ALB, serving models from an EFS
+ *   model store mounted read-only;
+ * - TorchServe on Fargate (Graviton) behind an internal NLB, scaled on CPU.
+ */
+export class InferenceServiceStack extends Stack {
+  /** The GPU endpoint behind the ALB. */
+  public readonly triton: InferenceService;
+  /** The CPU endpoint behind the NLB. */
+  public readonly torchServe: InferenceService;
+
+  constructor(scope: Construct, id: string, props: InferenceServiceStackProps) {
+    super(scope, id, props);
+    const { cluster } = props;
+
+    this.triton = new InferenceService(this, 'Triton', {
+      cluster,
+      image: ecs.ContainerImage.fromRegistry('nvcr.io/nvidia/tritonserver:24.08-py3'),
+      command: ['tritonserver', '--model-repository=/models', '--model-control-mode=poll', '--repository-poll-secs=60'],
+      containerPort: 8000,
+      gpuCount: 1,
+      cpu: 3072,
+      memoryLimitMiB: 12288,
+      healthCheckPath: '/v2/health/ready',
+      healthCheckGracePeriod: Duration.minutes(10),
+      // Models are copied into the file system's /models directory by a writer (a one-off task with
+      // readOnly: false, or AWS DataSync); the endpoint only reads them.
+      modelStore: { mountPath: '/models' },
+      volumes: [WorkloadVolume.bindMount({ name: 'tmp', containerPath: '/tmp' })],
+      minTasks: 1,
+      maxTasks: 2,
+      requestsPerTarget: 120,
+    });
+
+    this.torchServe = new InferenceService(this, 'TorchServe', {
+      cluster,
+      image: ecs.ContainerImage.fromRegistry('pytorch/torchserve:0.12.0-cpu'),
+      cpuArchitecture: ecs.CpuArchitecture.X86_64,
+      cpu: 2048,
+      memoryLimitMiB: 4096,
+      containerPort: 8080,
+      loadBalancerType: LoadBalancerType.NETWORK,
+      healthCheckPath: '/ping',
+      volumes: [
+        WorkloadVolume.bindMount({ name: 'tmp', containerPath: '/home/model-server/tmp' }),
+        WorkloadVolume.bindMount({ name: 'logs', containerPath: '/home/model-server/logs' }),
+      ],
+      minTasks: 2,
+      maxTasks: 6,
+      targetCpuUtilizationPercent: 55,
+    });
+  }
+}

@@ -1,0 +1,447 @@
+import { Annotations, Duration, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { instanceMemoryMiB } from './instance-memory';
+import { Capacity } from '../core/capacity';
+import { WorkloadAsgCapacity, WorkloadCluster } from '../core/cluster';
+import { WorkloadContainerOptions } from '../core/container-options';
+import { checkRange, isUnresolved, show, ValidationError } from '../core/errors';
+import { suppressGuardRule } from '../core/resources';
+import { PlacementOptions, resolveCapacity, taskSecurityGroup } from '../core/service';
+import { buildWorkloadTask } from '../core/task-definition';
+import { checkAbsolute, WorkloadVolume } from '../core/volumes';
+
+/** A path of the EC2 container instance mounted into the agent's container. */
+export interface HostMount {
+  /** Absolute path on the container instance, e.g. `/var/log`. */
+  readonly hostPath: string;
+
+  /** Absolute path where the host path appears in the container, e.g. `/host/var/log`. */
+  readonly containerPath: string;
+
+  /**
+   * Whether the container may only read. Make a mount writable only for the agent's own state
+   * (e.g. a position database under `/var/lib/<agent>`).
+   * @default true
+   */
+  readonly readOnly?: boolean;
+
+  /**
+   * Volume name in the task definition (letters, digits, `-` and `_`).
+   * @default - `host` followed by the host path, e.g. `host-var-log` for `/var/log`
+   */
+  readonly name?: string;
+}
+
+/**
+ * Props of {@link DaemonAgent}.
+ *
+ * A daemon has no task-level CPU or memory. `cpu` is the CPU reservation of the agent's container on
+ * every instance (CPU units, 1024 = 1 vCPU, at least 128; default 256). `memoryLimitMiB` is the hard
+ * memory limit shared by the agent's container and its sidecars (the agent's container gets what the
+ * sidecars leave); it defaults to 512 MiB or, when larger, twice `memoryReservationMiB` plus the
+ * sidecars, so that a leaking agent is restarted instead of starving every instance at once.
+ */
+export interface DaemonAgentProps extends WorkloadContainerOptions, PlacementOptions {
+  /** The cluster whose EC2 container instances run the agent (it needs `addAsgCapacity`). */
+  readonly cluster: WorkloadCluster;
+
+  /**
+   * Memory (MiB) ECS reserves for the agent's container on every instance (its soft limit). The
+   * container may use more when the instance has it free, up to its hard limit (`memoryLimitMiB`
+   * minus the sidecars).
+   */
+  readonly memoryReservationMiB: number;
+
+  /**
+   * The EC2 capacity provider whose instances run the agent (one task on each). A placement
+   * constraint on the provider's instance types keeps the agent off other providers' instances, and
+   * the image architecture follows the provider's. To cover providers of both architectures, create
+   * one `DaemonAgent` per provider.
+   * @default - the first capacity provider added with `cluster.addAsgCapacity`
+   */
+  readonly capacityProvider?: ecs.AsgCapacityProvider;
+
+  /**
+   * Paths of the container instance mounted into the agent's container, read-only unless stated.
+   * @default - none
+   */
+  readonly hostMounts?: HostMount[];
+
+  /**
+   * Network mode of the agent's task. `BRIDGE` keeps the agent off the instance's network namespace
+   * and away from the instance role (IMDSv2 with hop limit 1 does not answer from a bridged
+   * container), while `containerPort` is still published on the same port of the instance. `HOST`
+   * shares the instance's network stack (and lets the agent reach the instance role through IMDS).
+   * `AWS_VPC` gives the agent its own ENI, which takes one of the instance's few ENI slots.
+   * @default ecs.NetworkMode.BRIDGE
+   */
+  readonly networkMode?: ecs.NetworkMode;
+
+  /**
+   * Run the agent's container privileged (every capability and device of the host). Some security
+   * and eBPF agents need it. Adds a warning.
+   * @default false
+   */
+  readonly privileged?: boolean;
+
+  /**
+   * Share the instance's process namespace (`pidMode: host`), so the agent sees every process on the
+   * instance. Adds a warning.
+   * @default false
+   */
+  readonly hostPidMode?: boolean;
+}
+
+/** Props of other ECS service constructs that a DAEMON service cannot take (checked for JavaScript callers). */
+const REPLICA_ONLY_PROPS: { readonly [prop: string]: string } = {
+  desiredCount: 'DAEMON places exactly one task on every matching container instance, so there is no desired count',
+  minCapacity: 'DAEMON runs one task per instance and cannot be scaled; scale the capacity provider\'s instances instead',
+  maxCapacity: 'DAEMON runs one task per instance and cannot be scaled; scale the capacity provider\'s instances instead',
+  capacity: 'DAEMON services run on EC2 only, with launch type EC2; pick the instances with capacityProvider',
+  capacityProviderStrategies: 'ECS rejects a capacity provider strategy on a DAEMON service; pick the instances with capacityProvider',
+};
+
+const WARN_PRIVILEGED = 'cdk-ecs-workloads:daemon-privileged';
+
+/**
+ * An agent that runs exactly one task on every EC2 container instance of a capacity provider: an ECS
+ * service with the DAEMON scheduling strategy for log shippers, metrics collectors and security agents.
+ *
+ * The service uses launch type EC2 with no desired count, no capacity provider strategy and no placement
+ * strategy (ECS rejects them with DAEMON), and deploys with minimum healthy 0 % / maximum 100 % (the
+ * old task on an instance stops before the new one starts). The task runs in `BRIDGE` network mode
+ * with container-level memory (`memoryReservationMiB`) and CPU, as a non-root user with a read-only
+ * root filesystem, logs to an encrypted log group with retention, and its task role has no permission
+ * until you grant one.
+ *
+ * @example
+ * declare const cluster: WorkloadCluster;
+ * const graviton = cluster.addAsgCapacity('Graviton', {
+ *   instanceType: new ec2.InstanceType('m7g.large'),
+ *   maxCapacity: 4,
+ * });
+ * const agent = new workloads.DaemonAgent(this, 'LogAgent', {
+ *   cluster,
+ *   capacityProvider: graviton,
+ *   image: ecs.ContainerImage.fromRegistry('public.ecr.aws/aws-observability/aws-for-fluent-bit:stable'),
+ *   cpu: 128,
+ *   memoryReservationMiB: 64,
+ *   memoryLimitMiB: 256,
+ *   hostMounts: [{ hostPath: '/var/log/ecs', containerPath: '/host/var/log/ecs' }],
+ * });
+ */
+export class DaemonAgent extends Construct implements ec2.IConnectable, iam.IGrantable {
+  /** The DAEMON-strategy ECS service. */
+  public readonly service: ecs.Ec2Service;
+  /** The agent's task definition. */
+  public readonly taskDefinition: ecs.TaskDefinition;
+  /** The agent's main container. */
+  public readonly container: ecs.ContainerDefinition;
+  /** The task role: the agent's own AWS permissions (none until granted). */
+  public readonly taskRole: iam.IRole;
+  /** The task role, as the principal that grants are made to. */
+  public readonly grantPrincipal: iam.IPrincipal;
+  /** Log group of the agent's containers (encrypted with the cluster key). */
+  public readonly logGroup: logs.ILogGroup;
+  /** The capacity provider whose instances run the agent. */
+  public readonly capacityProvider: ecs.AsgCapacityProvider;
+  /**
+   * Network access to the agent: its own security group in `AWS_VPC` mode; otherwise the security
+   * group of the cluster's container instances (where `containerPort` is published), so rules added
+   * here apply to every EC2 instance of the cluster.
+   */
+  public readonly connections: ec2.Connections;
+
+  private readonly cluster: WorkloadCluster;
+
+  constructor(scope: Construct, id: string, props: DaemonAgentProps) {
+    super(scope, id);
+    this.cluster = props.cluster;
+    rejectReplicaProps(this, props);
+    if (props.placementStrategies?.length) {
+      throw new ValidationError(this,
+        `placementStrategies (${props.placementStrategies.length} given) cannot be used: DAEMON places exactly one task on every ` +
+        'container instance that meets the placement constraints, so there is nothing to spread or pack. Remove placementStrategies; ' +
+        'use placementConstraints to choose the instances.');
+    }
+
+    const asg = this.targetCapacity(props);
+    this.capacityProvider = asg.capacityProvider;
+    const capacity = resolveCapacity(this, props.cluster, Capacity.ec2(asg.capacityProvider), Capacity.ec2(asg.capacityProvider));
+
+    const networkMode = props.networkMode ?? ecs.NetworkMode.BRIDGE;
+    if (networkMode === ecs.NetworkMode.NAT) {
+      throw new ValidationError(this,
+        `networkMode ${show(networkMode)} is for Windows containers only; the instances run Linux. Use BRIDGE (default), HOST, AWS_VPC or NONE.`);
+    }
+    checkRange(this, 'containerPort', props.containerPort, 1, 65535, 'Give the TCP port the agent listens on.');
+    if (props.containerPort !== undefined && networkMode === ecs.NetworkMode.NONE) {
+      throw new ValidationError(this,
+        `containerPort (${props.containerPort}) cannot be published with networkMode NONE, which gives the agent no network. Remove containerPort or use BRIDGE.`);
+    }
+
+    const sidecarMemory = (props.sidecars ?? []).reduce((sum, s) => sum + (s.memoryLimitMiB ?? 128), 0);
+    this.checkMemory(props, sidecarMemory);
+    // A hard limit by default: a leaking agent is restarted instead of starving every instance at once.
+    const memoryLimitMiB = props.memoryLimitMiB ?? (isUnresolved(props.memoryReservationMiB) ? 512
+      : Math.max(512, 2 * props.memoryReservationMiB + sidecarMemory, 64 + sidecarMemory));
+    const volumes = [...props.volumes ?? [], ...this.hostMountVolumes(props)];
+
+    const task = buildWorkloadTask(this, {
+      ...props,
+      containerPort: undefined, // published below on the same host port
+      memoryLimitMiB,
+      volumes,
+      cluster: props.cluster,
+      capacity,
+      networkMode,
+      taskLevelResources: false,
+      memoryReservationMiB: props.memoryReservationMiB,
+      privileged: props.privileged,
+      pidMode: props.hostPidMode ? ecs.PidMode.HOST : undefined,
+    });
+    this.taskDefinition = task.taskDefinition;
+    this.container = task.container;
+    this.logGroup = task.logGroup;
+    this.taskRole = task.taskDefinition.taskRole;
+    this.grantPrincipal = this.taskRole;
+
+    // L1: the builder sets CPU only at task level; a daemon reserves it on its main container (index 0).
+    const cpu = props.cpu ?? 256;
+    (task.taskDefinition.node.defaultChild as ecs.CfnTaskDefinition).addPropertyOverride('ContainerDefinitions.0.Cpu', cpu);
+
+    if (props.containerPort !== undefined) {
+      // A daemon listens on a fixed port of its instance, so that the instance's other tasks can find it.
+      this.container.addPortMappings({ containerPort: props.containerPort, hostPort: props.containerPort, protocol: ecs.Protocol.TCP });
+    }
+
+    const awsVpc = networkMode === ecs.NetworkMode.AWS_VPC;
+    const securityGroup = awsVpc ? taskSecurityGroup(this, props.cluster) : undefined;
+    this.connections = new ec2.Connections({
+      securityGroups: securityGroup ? [securityGroup] : props.cluster.connections.securityGroups,
+      defaultPort: props.containerPort !== undefined ? ec2.Port.tcp(props.containerPort) : undefined,
+    });
+
+    this.service = new ecs.Ec2Service(this, 'Service', {
+      cluster: props.cluster.cluster,
+      taskDefinition: this.taskDefinition,
+      daemon: true,
+      minHealthyPercent: 0,
+      maxHealthyPercent: 100,
+      placementConstraints: [
+        ecs.PlacementConstraint.memberOf(`attribute:ecs.instance-type in [${asg.instanceTypes.map(t => t.toString()).join(', ')}]`),
+        ...props.placementConstraints ?? [],
+      ],
+      securityGroups: securityGroup ? [securityGroup] : undefined,
+      vpcSubnets: awsVpc ? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } : undefined,
+      propagateTags: ecs.PropagatedTagSource.SERVICE,
+      enableECSManagedTags: true,
+    });
+    for (const [i, v] of task.volumes.entries()) {
+      v.fileSystem?.connections.allowDefaultPortFrom(this.connections, `NFS from the tasks of ${this.node.path} (volume ${i})`);
+    }
+
+    this.warn(props, networkMode, asg, sidecarMemory);
+    this.acknowledgeOptIns(props, networkMode);
+    this.node.addValidation({ validate: () => this.validateService() });
+  }
+
+  /** Average CPU use of the agent's tasks, as a percentage of the CPU they reserve. */
+  public metricCpuUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.service.metricCpuUtilization(props);
+  }
+
+  /** Average memory use of the agent's tasks, as a percentage of the memory they reserve. */
+  public metricMemoryUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.service.metricMemoryUtilization(props);
+  }
+
+  /**
+   * Number of the agent's running tasks (Container Insights, on by default in `WorkloadCluster`):
+   * compare it with the number of instances to find instances without the agent.
+   */
+  public metricRunningTaskCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'ECS/ContainerInsights',
+      metricName: 'RunningTaskCount',
+      dimensionsMap: { ClusterName: this.cluster.cluster.clusterName, ServiceName: this.service.serviceName },
+      statistic: cloudwatch.Stats.MINIMUM,
+      period: Duration.minutes(1),
+      ...props,
+    });
+  }
+
+  private targetCapacity(props: DaemonAgentProps): WorkloadAsgCapacity {
+    const all = props.cluster.asgCapacity;
+    if (all.length === 0) {
+      throw new ValidationError(this,
+        `cluster '${props.cluster.node.path}' has no EC2 capacity, and DAEMON services run on EC2 container instances only (not on Fargate). ` +
+        'Add instances with cluster.addAsgCapacity(id, { instanceType, maxCapacity }) before creating the DaemonAgent ' +
+        '(an existing cluster passed to WorkloadCluster cannot take addAsgCapacity).');
+    }
+    if (props.capacityProvider === undefined) return all[0];
+    const found = all.find(c => c.capacityProvider === props.capacityProvider);
+    if (!found) {
+      throw new ValidationError(this,
+        `capacityProvider '${props.capacityProvider.node.path}' was not added to cluster '${props.cluster.node.path}' ` +
+        `(its EC2 capacity providers: ${all.map(c => `'${c.capacityProvider.node.path}'`).join(', ')}). ` +
+        'Pass one of those, or create the provider with cluster.addAsgCapacity(...) on this cluster.');
+    }
+    return found;
+  }
+
+  private checkMemory(props: DaemonAgentProps, sidecarMemory: number): void {
+    checkRange(this, 'memoryReservationMiB', props.memoryReservationMiB, 6, 3145728,
+      'Give the memory (MiB) ECS reserves for the agent on every instance; Docker needs at least 6 MiB.');
+    if (props.memoryLimitMiB === undefined || isUnresolved(props.memoryLimitMiB) || isUnresolved(props.memoryReservationMiB)) return;
+    const mainLimit = props.memoryLimitMiB - sidecarMemory;
+    if (props.memoryReservationMiB > mainLimit) {
+      const of = sidecarMemory > 0 ? ` (memoryLimitMiB ${props.memoryLimitMiB} minus ${sidecarMemory} MiB for the sidecars)` : '';
+      throw new ValidationError(this,
+        `memoryReservationMiB (${props.memoryReservationMiB}) exceeds the agent container's hard limit of ${mainLimit} MiB${of}; ` +
+        'the soft limit must not exceed the hard limit. Lower memoryReservationMiB or raise memoryLimitMiB.');
+    }
+  }
+
+  private hostMountVolumes(props: DaemonAgentProps): WorkloadVolume[] {
+    const names = new Set((props.volumes ?? []).map(v => v.name));
+    const paths = new Set((props.volumes ?? []).map(v => v.containerPath));
+    return (props.hostMounts ?? []).map((m, i) => {
+      checkAbsolute(this, `hostMounts[${i}].hostPath`, m.hostPath);
+      checkAbsolute(this, `hostMounts[${i}].containerPath`, m.containerPath);
+      const name = m.name ?? defaultVolumeName(m.hostPath);
+      if (!isUnresolved(name) && !/^[A-Za-z0-9_-]{1,255}$/.test(name)) {
+        throw new ValidationError(this,
+          `hostMounts[${i}].name ${show(name)} is not a valid volume name. Use up to 255 letters, digits, '-' and '_'.`);
+      }
+      if (names.has(name)) {
+        throw new ValidationError(this,
+          `hostMounts[${i}].name ${show(name)} is already used by another volume or host mount. Give this mount its own name.`);
+      }
+      if (paths.has(m.containerPath)) {
+        throw new ValidationError(this,
+          `hostMounts[${i}].containerPath ${show(m.containerPath)} is already the mount point of another volume or host mount. Mount it elsewhere.`);
+      }
+      names.add(name);
+      paths.add(m.containerPath);
+      return WorkloadVolume.bindMount({ name, hostPath: m.hostPath, containerPath: m.containerPath, readOnly: m.readOnly ?? true });
+    });
+  }
+
+  private warn(props: DaemonAgentProps, networkMode: ecs.NetworkMode, asg: WorkloadAsgCapacity, sidecarMemory: number): void {
+    const annotations = Annotations.of(this);
+    if (props.privileged) {
+      annotations.addWarningV2(WARN_PRIVILEGED,
+        'privileged is true: the agent\'s container gets every capability and device of its instance, so whoever controls its image ' +
+        'controls every instance it runs on. Prefer the narrowest mounts and capabilities the agent documents.');
+    }
+    if (props.hostPidMode) {
+      annotations.addWarningV2(WARN_PRIVILEGED,
+        'hostPidMode is true: the agent sees (and, as root, can signal or trace) every process of its instance, including other tasks.');
+    }
+    for (const [i, m] of (props.hostMounts ?? []).entries()) {
+      if (/^\/(var\/)?run\/docker\.sock$/.test(m.hostPath)) {
+        annotations.addWarningV2('cdk-ecs-workloads:daemon-docker-socket',
+          `hostMounts[${i}] mounts the Docker socket ${show(m.hostPath)}: whoever reaches it can start privileged containers, i.e. is root on the instance.`);
+      }
+    }
+    if (networkMode === ecs.NetworkMode.HOST) {
+      annotations.addWarningV2('cdk-ecs-workloads:daemon-host-network',
+        'networkMode is HOST: the agent shares its instance\'s network stack and can reach the instance metadata service, hence the ' +
+        'credentials of the instance role (ECS agent permissions). Use BRIDGE unless the agent must see host network traffic.');
+    }
+
+    if (isUnresolved(props.memoryReservationMiB)) return;
+    const reserved = props.memoryReservationMiB + sidecarMemory;
+    const known = asg.instanceTypes
+      .map(t => ({ type: t.toString(), mib: instanceMemoryMiB(t.toString()) }))
+      .filter((k): k is { type: string; mib: number } => k.mib !== undefined)
+      .sort((a, b) => a.mib - b.mib);
+    const smallest = known[0];
+    if (smallest && reserved > smallest.mib) {
+      const parts = sidecarMemory > 0 ? `memoryReservationMiB (${props.memoryReservationMiB}) plus ${sidecarMemory} MiB of sidecars` : 'memoryReservationMiB';
+      annotations.addWarningV2('cdk-ecs-workloads:daemon-memory',
+        `${parts} reserve ${reserved} MiB on every instance, more than the ${smallest.mib} MiB of ${smallest.type}, the smallest instance type of ` +
+        `capacity provider '${asg.capacityProvider.node.path}' (ECS registers somewhat less than that). ECS cannot place the agent on those ` +
+        'instances. Lower memoryReservationMiB or use larger instance types.');
+    }
+
+    const shared = props.cluster.asgCapacity
+      .filter(c => c !== asg)
+      .flatMap(c => c.instanceTypes.map(t => ({ type: t.toString(), provider: c.capacityProvider.node.path })))
+      .filter(o => asg.instanceTypes.some(t => t.toString() === o.type));
+    if (shared.length > 0) {
+      annotations.addWarningV2('cdk-ecs-workloads:daemon-shared-instance-types',
+        `The agent is kept on capacity provider '${asg.capacityProvider.node.path}' by instance type, but ` +
+        `${shared.map(s => `${s.type} (of '${s.provider}')`).join(', ')} also belong to other providers, so the agent runs there too.`);
+    }
+  }
+
+  /** Control Tower findings on choices this construct makes for daemons, or that the user opted into. */
+  private acknowledgeOptIns(props: DaemonAgentProps, networkMode: ecs.NetworkMode): void {
+    if (networkMode !== ecs.NetworkMode.AWS_VPC) {
+      suppressGuardRule(this.taskDefinition, 'ecs_awsvpc_networking_enabled_check',
+        'A daemon runs on every instance: in awsvpc mode it would hold one of each instance\'s few ENIs (a c5.large has 3, the primary included, unless ENI trunking is on). ' +
+        `${networkMode === ecs.NetworkMode.BRIDGE ? 'Bridge mode (the default) keeps the agent in its own network namespace, unable to reach the instance role through IMDSv2 (hop limit 1), and publishes only containerPort.' : `networkMode ${networkMode} was chosen explicitly with the DaemonAgent networkMode prop.`}`);
+    }
+    const users = [props.user ?? '1000', ...(props.sidecars ?? []).map(sc => sc.user ?? '1000')];
+    const allNonRoot = users.every(u => !isUnresolved(u) && !u.split(':').some(part => ['root', '0'].includes(part.toLowerCase())));
+    if (networkMode === ecs.NetworkMode.HOST && allNonRoot) {
+      // The rule passes host-mode containers only when they are privileged AND non-root. Root users stay the user's finding.
+      for (const pack of ['NIST.800.53.R5', 'HIPAA.Security']) {
+        Validations.of(this.taskDefinition).acknowledge({
+          id: `${pack}-ECSTaskDefinitionUserForHostMode`,
+          reason: 'Host network mode was chosen explicitly (DaemonAgent networkMode HOST, with the warning cdk-ecs-workloads:daemon-host-network) and ' +
+            `every container runs as a non-root user (${users.join(', ')}). The rule also wants each container privileged, which grants more access, ` +
+            'not less; containers stay unprivileged unless the user sets privileged.',
+        });
+      }
+    }
+    if (props.privileged) {
+      suppressGuardRule(this.taskDefinition, 'ecs_containers_nonprivileged_check',
+        'The user opted in with the DaemonAgent prop privileged: true for a host agent that needs it; the construct adds the warning cdk-ecs-workloads:daemon-privileged.');
+    }
+    if (props.hostPidMode) {
+      suppressGuardRule(this.taskDefinition, 'ecs_task_definition_pid_mode_check',
+        'The user opted in with the DaemonAgent prop hostPidMode: true for a host agent that must see the instance\'s processes; the construct adds the warning cdk-ecs-workloads:daemon-privileged.');
+    }
+  }
+
+  private validateService(): string[] {
+    const errors: string[] = [];
+    if (this.service.node.tryFindChild('TaskCount')) {
+      errors.push('service.autoScaleTaskCount() was called, but a DAEMON service runs one task per container instance and has no ' +
+        'task count to scale. Remove it; scale the capacity provider\'s instances instead (managed scaling).');
+    }
+    const desired = (this.service.node.defaultChild as ecs.CfnService).desiredCount;
+    if (desired !== undefined) {
+      errors.push(`the service's desiredCount is set (${show(desired)}), but a DAEMON service places one task per container instance. Remove it.`);
+    }
+    return errors;
+  }
+}
+
+function rejectReplicaProps(scope: Construct, props: DaemonAgentProps): void {
+  const given = props as unknown as { [key: string]: unknown };
+  for (const [prop, why] of Object.entries(REPLICA_ONLY_PROPS)) {
+    if (given[prop] !== undefined) {
+      throw new ValidationError(scope, `${prop} (${describeValue(given[prop])}) is not a DaemonAgent prop: ${why}. Remove ${prop}.`);
+    }
+  }
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return `a ${value.constructor?.name ?? 'object'}`;
+  return Array.isArray(value) ? `${value.length} given` : show(value);
+}
+
+function defaultVolumeName(hostPath: string): string {
+  if (isUnresolved(hostPath)) return 'host';
+  const slug = hostPath.split(/[^A-Za-z0-9_]+/).filter(Boolean).join('-');
+  return slug ? `host-${slug}` : 'host-root';
+}

@@ -1,0 +1,78 @@
+/**
+ * Installed memory of common EC2 instance types, so that a daemon can be warned at synth time when it
+ * reserves more memory than an instance offers. aws-cdk-lib has no such table. Types not listed here
+ * (metal sizes, older or exotic families) return `undefined` and are never warned about.
+ *
+ * Sources: the "Hardware specifications" tables of the Amazon EC2 Instance Types guide.
+ */
+
+/**
+ * Families whose sizes follow medium = 1 vCPU, large = 2, xlarge = 4, Nxlarge = 4N vCPUs, with a fixed
+ * number of GiB per vCPU (general purpose 4, compute optimized 2, memory optimized 8).
+ * c5n (5.25 GiB per large), c4 (3.75) and r4 (15.25) do not follow the ratio and are left out.
+ */
+const GIB_PER_VCPU: { readonly [family: string]: number } = {
+  ...families(4, [
+    'm5', 'm5a', 'm5ad', 'm5d', 'm5dn', 'm5n', 'm5zn', 'm6a', 'm6g', 'm6gd', 'm6i', 'm6id', 'm6idn', 'm6in',
+    'm7a', 'm7g', 'm7gd', 'm7i', 'm7i-flex', 'm8g', 'm8gd',
+  ]),
+  ...families(2, [
+    'a1', 'c5', 'c5a', 'c5ad', 'c5d', 'c6a', 'c6g', 'c6gd', 'c6gn', 'c6i', 'c6id', 'c6in',
+    'c7a', 'c7g', 'c7gd', 'c7gn', 'c7i', 'c7i-flex', 'c8g', 'c8gd',
+  ]),
+  ...families(8, [
+    'r5', 'r5a', 'r5ad', 'r5b', 'r5d', 'r5dn', 'r5n', 'r6a', 'r6g', 'r6gd', 'r6i', 'r6id', 'r6idn', 'r6in',
+    'r7a', 'r7g', 'r7gd', 'r7i', 'r7iz', 'r8g', 'r8gd',
+  ]),
+};
+
+/** Burstable families: GiB per size. */
+const BURSTABLE_GIB: { readonly [size: string]: number } = {
+  'nano': 0.5, 'micro': 1, 'small': 2, 'medium': 4, 'large': 8, 'xlarge': 16, '2xlarge': 32,
+};
+const BURSTABLE_FAMILIES = ['t2', 't3', 't3a', 't4g'];
+
+/** GPU families (one table per family; their memory does not follow a single ratio). */
+const G5_GIB = { 'xlarge': 16, '2xlarge': 32, '4xlarge': 64, '8xlarge': 128, '12xlarge': 192, '16xlarge': 256, '24xlarge': 384, '48xlarge': 768 };
+const GPU_GIB: { readonly [family: string]: { readonly [size: string]: number } } = {
+  g4dn: { 'xlarge': 16, '2xlarge': 32, '4xlarge': 64, '8xlarge': 128, '12xlarge': 192, '16xlarge': 256 },
+  g5: G5_GIB,
+  g6: G5_GIB,
+  g5g: { 'xlarge': 8, '2xlarge': 16, '4xlarge': 32, '8xlarge': 64, '16xlarge': 128 },
+};
+
+function families(gibPerVcpu: number, names: string[]): { [family: string]: number } {
+  return Object.fromEntries(names.map(n => [n, gibPerVcpu]));
+}
+
+function own(table: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(table, key);
+}
+
+function vcpus(size: string): number | undefined {
+  if (size === 'medium') return 1;
+  if (size === 'large') return 2;
+  if (size === 'xlarge') return 4;
+  const m = /^(\d+)xlarge$/.exec(size);
+  return m ? 4 * Number(m[1]) : undefined;
+}
+
+/**
+ * Installed memory of an instance type in MiB (what EC2 advertises; ECS registers somewhat less),
+ * or `undefined` when the type is not in the table.
+ * @internal
+ */
+export function instanceMemoryMiB(instanceType: string): number | undefined {
+  const [family, size, ...rest] = instanceType.split('.');
+  if (size === undefined || rest.length > 0) return undefined;
+  let gib: number | undefined;
+  if (own(GIB_PER_VCPU, family)) {
+    const n = vcpus(size);
+    gib = n === undefined ? undefined : n * GIB_PER_VCPU[family];
+  } else if (BURSTABLE_FAMILIES.includes(family)) {
+    gib = own(BURSTABLE_GIB, size) ? BURSTABLE_GIB[size] : undefined;
+  } else if (own(GPU_GIB, family)) {
+    gib = own(GPU_GIB[family], size) ? GPU_GIB[family][size] : undefined;
+  }
+  return gib === undefined ? undefined : gib * 1024;
+}

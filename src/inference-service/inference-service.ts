@@ -1,0 +1,719 @@
+import { Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import { Capacity } from '../core/capacity';
+import { WorkloadCluster } from '../core/cluster';
+import { WorkloadContainerOptions } from '../core/container-options';
+import { checkOrder, checkRange, isUnresolved, show, ValidationError } from '../core/errors';
+import { resolveCapacity, PlacementOptions, taskSecurityGroup } from '../core/service';
+import { buildWorkloadTask } from '../core/task-definition';
+import { suppressGuardRule } from '../core/resources';
+import { checkAbsolute, WorkloadVolume } from '../core/volumes';
+
+/** The kind of load balancer in front of an {@link InferenceService}. */
+export enum LoadBalancerType {
+  /** Application Load Balancer: HTTP(S), request-count autoscaling, WAF, access logs of every request. */
+  APPLICATION = 'APPLICATION',
+  /** Network Load Balancer: TCP or TLS (gRPC, WebSockets, long streams), static IPs per AZ, CPU autoscaling. */
+  NETWORK = 'NETWORK',
+}
+
+/** An Amazon EFS file system that holds the models an {@link InferenceService} serves. */
+export interface InferenceModelStoreOptions {
+  /** Absolute path where the model store appears in the container, e.g. `/models`. */
+  readonly mountPath: string;
+
+  /**
+   * An existing file system to mount. Its security group must be reachable from the tasks' subnets;
+   * the construct opens port 2049 from the tasks.
+   * @default - a new file system: encrypted with the cluster key, automatic backups, Elastic
+   * throughput, retained on stack deletion
+   */
+  readonly fileSystem?: efs.IFileSystem;
+
+  /**
+   * Access point to mount through (must belong to `fileSystem`).
+   * @default - an access point on `rootDirectory` owned by UID/GID 1000 (created with mode 755)
+   */
+  readonly accessPoint?: efs.IAccessPoint;
+
+  /**
+   * Directory of the file system that the access point exposes (ignored with `accessPoint`).
+   * @default '/models'
+   */
+  readonly rootDirectory?: string;
+
+  /**
+   * Whether the tasks may only read the models. The task role gets `ClientWrite` only when false.
+   * @default true
+   */
+  readonly readOnly?: boolean;
+
+  /**
+   * Throughput mode of a new file system (only without `fileSystem`). Elastic serves the bursts of
+   * model loading (up to several GiB/s) and costs per GiB read; Bursting is free up to a baseline that
+   * grows with the stored size.
+   * @default efs.ThroughputMode.ELASTIC
+   */
+  readonly throughputMode?: efs.ThroughputMode;
+
+  /**
+   * What happens to a new file system when it leaves the stack (only without `fileSystem`).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** Props of {@link InferenceService}. */
+export interface InferenceServiceProps extends WorkloadContainerOptions, PlacementOptions {
+  /** Cluster to run on. */
+  readonly cluster: WorkloadCluster;
+
+  /**
+   * Where the tasks run. With `gpuCount > 0` and no capacity, the cluster's GPU capacity provider.
+   * @default - Capacity.fargate(), or Capacity.ec2(cluster.gpuCapacity) with `gpuCount > 0`
+   */
+  readonly capacity?: Capacity;
+
+  /**
+   * Kind of load balancer in front of the tasks.
+   * @default LoadBalancerType.APPLICATION
+   */
+  readonly loadBalancerType?: LoadBalancerType;
+
+  /**
+   * Whether the load balancer has public addresses (in the public subnets). Keep inference endpoints
+   * internal unless clients outside the VPC call them directly.
+   * @default false
+   */
+  readonly internetFacing?: boolean;
+
+  /**
+   * Who may connect to the listener(s).
+   * @default - anyone (`ec2.Peer.anyIpv4()`) when internet-facing, the VPC's CIDR block otherwise
+   */
+  readonly allowedPeers?: ec2.IPeer[];
+
+  /**
+   * Subnets of the load balancer.
+   * @default - public subnets when internet-facing, private subnets otherwise
+   */
+  readonly loadBalancerSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Subnets of the tasks.
+   * @default - the VPC's private subnets with egress
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * ACM certificate of the endpoint. With it, the ALB serves HTTPS (and redirects port 80 to it) and the
+   * NLB terminates TLS; without it, the listener is plain HTTP (ALB) or TCP (NLB).
+   * @default - no certificate: plain HTTP / TCP
+   */
+  readonly certificate?: acm.ICertificate;
+
+  /**
+   * TLS security policy of the HTTPS / TLS listener (needs `certificate`).
+   * @default elbv2.SslPolicy.RECOMMENDED_TLS (TLS 1.3 and 1.2, forward secrecy only)
+   */
+  readonly sslPolicy?: elbv2.SslPolicy;
+
+  /**
+   * Port of the listener.
+   * @default - 443 with a certificate, 80 without
+   */
+  readonly listenerPort?: number;
+
+  /**
+   * Whether an ALB with a certificate answers plain HTTP on port 80 with a redirect to HTTPS.
+   * ALB with `certificate` only.
+   * @default - true with a certificate on an ALB
+   */
+  readonly redirectHttp?: boolean;
+
+  /**
+   * ARN of an AWS WAFv2 web ACL (scope REGIONAL) to associate with the ALB. ALB only.
+   * @default - no web ACL
+   */
+  readonly webAclArn?: string;
+
+  /**
+   * Whether the load balancer is protected against deletion (disable it before destroying the stack).
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+
+  /**
+   * HTTP path the load balancer's health check requests (it must answer 200 once the model is loaded).
+   * @default '/health'
+   */
+  readonly healthCheckPath?: string;
+
+  /**
+   * How long ECS ignores failed load balancer health checks of a new task: the time a model needs to
+   * load. ECS accepts up to 2147483647 seconds.
+   * @default Duration.minutes(5)
+   */
+  readonly healthCheckGracePeriod?: Duration;
+
+  /**
+   * How long the load balancer lets in-flight requests of a deregistered task finish (0–3600 seconds).
+   * @default Duration.seconds(30)
+   */
+  readonly deregistrationDelay?: Duration;
+
+  /**
+   * EFS model store mounted into the main container.
+   * @default - none
+   */
+  readonly modelStore?: InferenceModelStoreOptions;
+
+  /**
+   * Fewest tasks the service runs.
+   * @default 1
+   */
+  readonly minTasks?: number;
+
+  /**
+   * Most tasks autoscaling may run.
+   * @default 4
+   */
+  readonly maxTasks?: number;
+
+  /**
+   * Target of request-count-per-target tracking: requests per task per minute (ALB only).
+   * @default 60 on an ALB
+   */
+  readonly requestsPerTarget?: number;
+
+  /**
+   * Target of CPU-utilization tracking, in percent. On an NLB it is the scaling metric; on an ALB it
+   * adds a second policy beside request-count tracking.
+   * @default - 60 on an NLB, none on an ALB
+   */
+  readonly targetCpuUtilizationPercent?: number;
+}
+
+/**
+ * A model-serving ECS service behind an internal Application or Network Load Balancer, with an
+ * optional Amazon EFS model store mounted read-only, HTTPS / TLS when a certificate is given,
+ * request-count (ALB) or CPU (NLB) autoscaling, a deployment circuit breaker with rollback, and GPU
+ * tasks on the cluster's GPU capacity provider when `gpuCount` is set.
+ *
+ * @example
+ * declare const cluster: WorkloadCluster;
+ * declare const certificate: acm.ICertificate;
+ *
+ * const inference = new workloads.InferenceService(this, 'Inference', {
+ *   cluster,
+ *   image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/python:3.12-slim'),
+ *   cpu: 2048,
+ *   memoryLimitMiB: 8192,
+ *   certificate,
+ *   modelStore: { mountPath: '/models' },
+ *   maxTasks: 8,
+ * });
+ * // A peered VPC may call the endpoint too.
+ * inference.loadBalancerConnections.allowDefaultPortFrom(ec2.Peer.ipv4('10.1.0.0/16'));
+ */
+export class InferenceService extends Construct implements ec2.IConnectable, iam.IGrantable {
+  /** The ECS service (`ecs.FargateService`, or `ecs.Ec2Service` on EC2 / GPU capacity). */
+  public readonly service: ecs.BaseService;
+  /** The task definition. */
+  public readonly taskDefinition: ecs.TaskDefinition;
+  /** The main container. */
+  public readonly container: ecs.ContainerDefinition;
+  /** The load balancer (see `applicationLoadBalancer` / `networkLoadBalancer` for the typed one). */
+  public readonly loadBalancer: elbv2.ILoadBalancerV2;
+  /** The ALB, with `LoadBalancerType.APPLICATION`. */
+  public readonly applicationLoadBalancer?: elbv2.ApplicationLoadBalancer;
+  /** The NLB, with `LoadBalancerType.NETWORK`. */
+  public readonly networkLoadBalancer?: elbv2.NetworkLoadBalancer;
+  /** The listener that forwards to the tasks (HTTPS / TLS with a certificate). */
+  public readonly listener: elbv2.IListener;
+  /** The target group of the tasks. */
+  public readonly targetGroup: elbv2.ITargetGroup;
+  /** The EFS file system of the model store, if any. */
+  public readonly fileSystem?: efs.IFileSystem;
+  /** The EFS access point the tasks mount the model store through, if any. */
+  public readonly accessPoint?: efs.IAccessPoint;
+  /**
+   * The tasks' security group, without a default port: use it to let the tasks reach databases or
+   * caches (`db.connections.allowDefaultPortFrom(inference)`). Clients reach the tasks only through
+   * the load balancer: see `loadBalancerConnections`.
+   */
+  public readonly connections: ec2.Connections;
+  /** The load balancer's security group, with the listener port as default port: allow clients here. */
+  public readonly loadBalancerConnections: ec2.Connections;
+  /** The task role (the application's permissions). */
+  public readonly grantPrincipal: iam.IPrincipal;
+  /** Autoscaling of the service's task count. */
+  public readonly scaling: ecs.ScalableTaskCount;
+  /** Port the main container listens on. */
+  public readonly containerPort: number;
+  /** Port of the forwarding listener. */
+  public readonly listenerPort: number;
+
+  private readonly alb?: elbv2.ApplicationTargetGroup;
+  private readonly nlb?: elbv2.NetworkTargetGroup;
+
+  constructor(scope: Construct, id: string, props: InferenceServiceProps) {
+    super(scope, id);
+    const cluster = props.cluster;
+    const type = props.loadBalancerType ?? LoadBalancerType.APPLICATION;
+    const isAlb = type === LoadBalancerType.APPLICATION;
+    const certificate = props.certificate;
+    this.containerPort = props.containerPort ?? 8080;
+    this.listenerPort = props.listenerPort ?? (certificate ? 443 : 80);
+    const redirectHttp = props.redirectHttp ?? (isAlb && certificate !== undefined);
+    const minTasks = props.minTasks ?? 1;
+    const maxTasks = props.maxTasks ?? 4;
+    const gracePeriod = props.healthCheckGracePeriod ?? Duration.minutes(5);
+    const deregistrationDelay = props.deregistrationDelay ?? Duration.seconds(30);
+    const healthCheckPath = props.healthCheckPath ?? '/health';
+
+    this.validate(props, isAlb, redirectHttp, minTasks, maxTasks, gracePeriod, deregistrationDelay, healthCheckPath);
+
+    const capacity = resolveCapacity(this, cluster, props.capacity ?? this.gpuCapacity(props), Capacity.fargate(), props);
+
+    // Model store (before the task so the volume is mounted by the task builder).
+    const store = props.modelStore ? this.modelStore(props.modelStore, cluster, props.vpcSubnets) : undefined;
+    this.fileSystem = store?.fileSystem;
+    this.accessPoint = store?.accessPoint;
+    const volumes = [...props.volumes ?? []];
+    if (store) {
+      volumes.push(WorkloadVolume.efs({
+        name: 'models',
+        fileSystem: store.fileSystem,
+        accessPoint: store.accessPoint,
+        containerPath: props.modelStore!.mountPath,
+        readOnly: props.modelStore!.readOnly ?? true,
+      }));
+    }
+
+    const constructEnvironment: { [key: string]: string } = { PORT: String(this.containerPort) };
+    if (props.modelStore) constructEnvironment.MODEL_DIR = props.modelStore.mountPath;
+    const task = buildWorkloadTask(this, {
+      ...props,
+      volumes,
+      cluster,
+      capacity,
+      containerPort: this.containerPort,
+      constructEnvironment,
+    });
+    this.taskDefinition = task.taskDefinition;
+    this.container = task.container;
+    this.grantPrincipal = task.taskDefinition.taskRole;
+
+    const securityGroup = taskSecurityGroup(this, cluster);
+    this.connections = new ec2.Connections({ securityGroups: [securityGroup] });
+
+    // Service.
+    const common = {
+      cluster: cluster.cluster,
+      taskDefinition: this.taskDefinition,
+      capacityProviderStrategies: capacity.strategies,
+      securityGroups: [securityGroup],
+      vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      assignPublicIp: false,
+      healthCheckGracePeriod: gracePeriod,
+      circuitBreaker: { enable: true, rollback: true },
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      enableECSManagedTags: true,
+      propagateTags: ecs.PropagatedTagSource.SERVICE,
+    };
+    this.service = capacity.isFargate
+      ? new ecs.FargateService(this, 'Service', { ...common, platformVersion: ecs.FargatePlatformVersion.LATEST })
+      : new ecs.Ec2Service(this, 'Service', {
+        ...common,
+        placementStrategies: props.placementStrategies,
+        placementConstraints: props.placementConstraints,
+      });
+    if (store) {
+      store.fileSystem.connections.allowDefaultPortFrom(this.connections, 'NFS from the inference tasks');
+    }
+
+    // Load balancer.
+    const lbSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+      vpc: cluster.vpc,
+      description: `Load balancer of ${this.node.path}`,
+      allowAllOutbound: false,
+    });
+    const internetFacing = props.internetFacing ?? false;
+    const lbProps = {
+      vpc: cluster.vpc,
+      internetFacing,
+      vpcSubnets: props.loadBalancerSubnets
+        ?? { subnetType: internetFacing ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      deletionProtection: props.deletionProtection ?? true,
+    };
+    const peers = props.allowedPeers ?? (internetFacing ? [ec2.Peer.anyIpv4()] : vpcPeers(cluster.vpc));
+    const healthCheck = {
+      path: healthCheckPath,
+      interval: Duration.seconds(15),
+      timeout: Duration.seconds(5),
+      healthyThresholdCount: 2,
+      unhealthyThresholdCount: 3,
+      healthyHttpCodes: '200',
+    };
+    let loadBalancer: elbv2.ApplicationLoadBalancer | elbv2.NetworkLoadBalancer;
+
+    if (isAlb) {
+      const alb = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+        ...lbProps,
+        securityGroup: lbSecurityGroup,
+        dropInvalidHeaderFields: true,
+        desyncMitigationMode: elbv2.DesyncMitigationMode.DEFENSIVE,
+      });
+      loadBalancer = alb;
+      this.applicationLoadBalancer = alb;
+      this.alb = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
+        vpc: cluster.vpc,
+        targetType: elbv2.TargetType.IP,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        port: this.containerPort,
+        healthCheck: { ...healthCheck, protocol: elbv2.Protocol.HTTP },
+        deregistrationDelay,
+      });
+      this.targetGroup = this.alb;
+      const listener = alb.addListener('Listener', {
+        port: this.listenerPort,
+        protocol: certificate ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP,
+        certificates: certificate ? [elbv2.ListenerCertificate.fromCertificateManager(certificate)] : undefined,
+        sslPolicy: certificate ? props.sslPolicy ?? elbv2.SslPolicy.RECOMMENDED_TLS : undefined,
+        defaultTargetGroups: [this.alb],
+        open: false,
+      });
+      this.listener = listener;
+      if (redirectHttp) {
+        const redirect = alb.addRedirect({ sourcePort: 80, targetPort: this.listenerPort, open: false });
+        for (const pack of ['NIST.800.53.R5', 'HIPAA.Security']) {
+          Validations.of(redirect).acknowledge({
+            id: `${pack}-ELBv2ACMCertificateRequired`,
+            reason: 'This plain-HTTP listener only answers with a redirect to the HTTPS listener (which carries the ACM certificate); an HTTP listener cannot carry a certificate.',
+          });
+        }
+      }
+      if (props.webAclArn !== undefined) {
+        // L1: aws-cdk-lib has no L2 for WAFv2.
+        new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
+          resourceArn: alb.loadBalancerArn,
+          webAclArn: props.webAclArn,
+        });
+      } else {
+        for (const pack of ['NIST.800.53.R5', 'HIPAA.Security']) {
+          Validations.of(alb).acknowledge({
+            id: `${pack}-ALBWAFEnabled`,
+            reason: 'Which web ACL rules fit an inference API is the user\'s choice (and each ACL costs 5 USD a month plus its rules); pass webAclArn to associate one.',
+          });
+        }
+      }
+    } else {
+      const nlb = new elbv2.NetworkLoadBalancer(this, 'LoadBalancer', {
+        ...lbProps,
+        securityGroups: [lbSecurityGroup],
+        crossZoneEnabled: true,
+      });
+      loadBalancer = nlb;
+      this.networkLoadBalancer = nlb;
+      this.nlb = new elbv2.NetworkTargetGroup(this, 'TargetGroup', {
+        vpc: cluster.vpc,
+        targetType: elbv2.TargetType.IP,
+        protocol: elbv2.Protocol.TCP,
+        port: this.containerPort,
+        healthCheck: { ...healthCheck, protocol: elbv2.Protocol.HTTP },
+        deregistrationDelay,
+      });
+      this.targetGroup = this.nlb;
+      this.listener = nlb.addListener('Listener', {
+        port: this.listenerPort,
+        protocol: certificate ? elbv2.Protocol.TLS : elbv2.Protocol.TCP,
+        certificates: certificate ? [elbv2.ListenerCertificate.fromCertificateManager(certificate)] : undefined,
+        sslPolicy: certificate ? props.sslPolicy ?? elbv2.SslPolicy.RECOMMENDED_TLS : undefined,
+        defaultTargetGroups: [this.nlb],
+      });
+    }
+    this.loadBalancer = loadBalancer;
+    this.loadBalancerConnections = new ec2.Connections({
+      securityGroups: [lbSecurityGroup],
+      defaultPort: ec2.Port.tcp(this.listenerPort),
+    });
+    const ports = redirectHttp ? [this.listenerPort, 80] : [this.listenerPort];
+    for (const peer of peers) {
+      for (const port of ports) {
+        lbSecurityGroup.addIngressRule(peer, ec2.Port.tcp(port), `Clients on ${port}`);
+      }
+    }
+    // Only the load balancer reaches the tasks, and only on the container port.
+    this.connections.allowFrom(lbSecurityGroup, ec2.Port.tcp(this.containerPort), 'Load balancer to the container port');
+    if (this.alb) this.alb.addTarget(this.service.loadBalancerTarget({ containerName: 'main', containerPort: this.containerPort }));
+    if (this.nlb) this.nlb.addTarget(this.service.loadBalancerTarget({ containerName: 'main', containerPort: this.containerPort }));
+    this.logAccess(loadBalancer, cluster);
+
+    if (!certificate) {
+      this.acknowledgePlainListener(isAlb);
+    }
+    if (internetFacing && props.allowedPeers === undefined) {
+      Validations.of(lbSecurityGroup).acknowledge({
+        id: 'AwsSolutions-EC23',
+        reason: 'internetFacing is true, so the listener accepts clients from anywhere by request; pass allowedPeers to narrow it.',
+      });
+    } else if (props.allowedPeers === undefined && peers.some(p => Token.isUnresolved(p.uniqueId))) {
+      // Imported VPC without literal CIDRs: the rules cannot resolve the VPC's CIDR block.
+      const reason = 'The only client ingress is the VPC\'s own CIDR block (Fn::GetAtt of the VPC, never 0.0.0.0/0), which the rule cannot resolve. Pass allowedPeers with literal CIDRs to let the rule check them.';
+      for (const id of ['AwsSolutions-EC23', 'NIST.800.53.R5-EC2RestrictedCommonPorts', 'NIST.800.53.R5-EC2RestrictedSSH',
+        'HIPAA.Security-EC2RestrictedCommonPorts', 'HIPAA.Security-EC2RestrictedSSH']) {
+        Validations.of(lbSecurityGroup).acknowledge({ id, reason });
+      }
+    }
+
+    // Scaling.
+    this.scaling = this.service.autoScaleTaskCount({ minCapacity: minTasks, maxCapacity: maxTasks });
+    if (this.alb) {
+      this.scaling.scaleOnRequestCount('RequestScaling', {
+        requestsPerTarget: props.requestsPerTarget ?? 60,
+        targetGroup: this.alb,
+      });
+    }
+    const cpuTarget = props.targetCpuUtilizationPercent ?? (isAlb ? undefined : 60);
+    if (cpuTarget !== undefined) {
+      this.scaling.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: cpuTarget });
+    }
+  }
+
+  /** Healthy tasks behind the load balancer (alarm when it drops below the tasks you need). */
+  public metricHealthyHostCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.alb ? this.alb.metrics.healthyHostCount(props) : this.nlb!.metrics.healthyHostCount(props);
+  }
+
+  /** Tasks failing the load balancer's health check. */
+  public metricUnhealthyHostCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.alb ? this.alb.metrics.unhealthyHostCount(props) : this.nlb!.metrics.unHealthyHostCount(props);
+  }
+
+  /** Time from the ALB sending a request to a task until the response starts (ALB only). */
+  public metricTargetResponseTime(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.applicationTargetGroup('metricTargetResponseTime').metrics.targetResponseTime(props);
+  }
+
+  /** Requests per task, the metric request-count scaling tracks (ALB only). */
+  public metricRequestCountPerTarget(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.applicationTargetGroup('metricRequestCountPerTarget').metrics.requestCountPerTarget(props);
+  }
+
+  /** HTTP 5xx responses returned by the tasks (ALB only). */
+  public metricTarget5xxCount(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.applicationTargetGroup('metricTarget5xxCount').metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, props);
+  }
+
+  /** CPU utilization of the service. */
+  public metricCpuUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.service.metricCpuUtilization(props);
+  }
+
+  /** Memory utilization of the service. */
+  public metricMemoryUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.service.metricMemoryUtilization(props);
+  }
+
+  private applicationTargetGroup(method: string): elbv2.ApplicationTargetGroup {
+    if (!this.alb) {
+      throw new ValidationError(this,
+        `${method}() reads an Application Load Balancer metric, but loadBalancerType is NETWORK. ` +
+        'Use metricHealthyHostCount() / metricUnhealthyHostCount(), or networkLoadBalancer.metrics.');
+    }
+    return this.alb;
+  }
+
+  private validate(props: InferenceServiceProps, isAlb: boolean, redirectHttp: boolean, minTasks: number, maxTasks: number,
+    gracePeriod: Duration, deregistrationDelay: Duration, healthCheckPath: string): void {
+    const lbType = isAlb ? 'APPLICATION' : 'NETWORK';
+    checkRange(this, 'containerPort', props.containerPort, 1, 65535, 'Give the TCP port the model server listens on.');
+    checkRange(this, 'listenerPort', props.listenerPort, 1, 65535, 'Give the port clients connect to.');
+    checkRange(this, 'minTasks', props.minTasks, 1, 5000,
+      'Run at least one task: request-count scaling cannot start from zero targets.');
+    checkRange(this, 'maxTasks', props.maxTasks, 1, 5000, 'ECS runs at most 5000 tasks per service.');
+    checkOrder(this, 'minTasks', minTasks, 'maxTasks', maxTasks);
+    checkRange(this, 'requestsPerTarget', props.requestsPerTarget, 1, 1000000, 'Give the requests per task per minute to keep.');
+    checkRange(this, 'targetCpuUtilizationPercent', props.targetCpuUtilizationPercent, 1, 100, 'Give a percentage.');
+    checkRange(this, 'healthCheckGracePeriod', gracePeriod.toSeconds(), 0, 2147483647,
+      'ECS accepts 0–2147483647 seconds; give the time the model needs to load.', { unit: 'seconds' });
+    checkRange(this, 'deregistrationDelay', deregistrationDelay.toSeconds(), 0, 3600,
+      'Elastic Load Balancing accepts 0–3600 seconds.', { unit: 'seconds' });
+    if (!isUnresolved(healthCheckPath) && !healthCheckPath.startsWith('/')) {
+      throw new ValidationError(this, `healthCheckPath must start with '/', got ${show(healthCheckPath)}. Use e.g. '/health'.`);
+    }
+    if (props.requestsPerTarget !== undefined && !isAlb) {
+      throw new ValidationError(this,
+        `requestsPerTarget (${props.requestsPerTarget}) scales on ALB request counts, but loadBalancerType is ${lbType}; an NLB counts no requests. ` +
+        'Remove requestsPerTarget and scale with targetCpuUtilizationPercent, or use LoadBalancerType.APPLICATION.');
+    }
+    if (props.webAclArn !== undefined && !isAlb) {
+      throw new ValidationError(this,
+        `webAclArn (${props.webAclArn}) applies to an Application Load Balancer only; AWS WAF cannot protect an NLB. ` +
+        'Remove webAclArn or use LoadBalancerType.APPLICATION.');
+    }
+    if (props.sslPolicy !== undefined && !props.certificate) {
+      throw new ValidationError(this,
+        `sslPolicy (${props.sslPolicy}) needs a certificate: without one the listener is plain ${isAlb ? 'HTTP' : 'TCP'}. Pass certificate, or remove sslPolicy.`);
+    }
+    if (props.redirectHttp === true && !isAlb) {
+      throw new ValidationError(this,
+        'redirectHttp is true, but an NLB forwards TCP/TLS and cannot answer HTTP with a redirect. Remove redirectHttp or use LoadBalancerType.APPLICATION.');
+    }
+    if (props.redirectHttp === true && !props.certificate) {
+      throw new ValidationError(this,
+        'redirectHttp is true without a certificate, so there is no HTTPS listener to redirect to. Pass certificate, or remove redirectHttp.');
+    }
+    if (props.certificate && props.listenerPort === 80) {
+      throw new ValidationError(this,
+        `listenerPort is 80 with a certificate: port 80 is plain HTTP by convention${redirectHttp ? ' and carries the redirect to HTTPS' : ''}. ` +
+        'Remove listenerPort (HTTPS/TLS listens on 443) or pick another port.');
+    }
+    if (props.modelStore) {
+      const m = props.modelStore;
+      checkAbsolute(this, 'modelStore.mountPath', m.mountPath);
+      if (m.rootDirectory !== undefined) checkAbsolute(this, 'modelStore.rootDirectory', m.rootDirectory);
+      if (m.accessPoint && !m.fileSystem) {
+        throw new ValidationError(this,
+          'modelStore.accessPoint was given without modelStore.fileSystem, but an access point belongs to one file system. Pass the fileSystem it belongs to, or remove accessPoint.');
+      }
+      if (m.accessPoint && m.rootDirectory !== undefined) {
+        throw new ValidationError(this,
+          `modelStore.rootDirectory (${show(m.rootDirectory)}) is ignored with modelStore.accessPoint, whose own root directory applies. Remove one of them.`);
+      }
+      if (m.fileSystem && (m.throughputMode !== undefined || m.removalPolicy !== undefined)) {
+        throw new ValidationError(this,
+          'modelStore.throughputMode and modelStore.removalPolicy configure a new file system, but modelStore.fileSystem was given. Remove them, or remove fileSystem.');
+      }
+    }
+  }
+
+  private gpuCapacity(props: InferenceServiceProps): Capacity | undefined {
+    const gpuCount = props.gpuCount ?? 0;
+    if (isUnresolved(gpuCount) || gpuCount <= 0) return undefined;
+    const gpu = props.cluster.gpuCapacity;
+    if (!gpu) {
+      throw new ValidationError(this,
+        `gpuCount is ${gpuCount}, but cluster '${props.cluster.node.path}' has no GPU capacity and Fargate has no GPUs. ` +
+        'Add one with cluster.addAsgCapacity(id, { instanceType: new ec2.InstanceType(\'g5.xlarge\'), gpu: true, maxCapacity }), or pass capacity: Capacity.ec2(gpuProvider).');
+    }
+    return Capacity.ec2(gpu.capacityProvider);
+  }
+
+  private modelStore(options: InferenceModelStoreOptions, cluster: WorkloadCluster, vpcSubnets?: ec2.SubnetSelection):
+  { fileSystem: efs.IFileSystem; accessPoint: efs.IAccessPoint } {
+    let fileSystem = options.fileSystem;
+    if (!fileSystem) {
+      const fs = new efs.FileSystem(this, 'ModelStore', {
+        vpc: cluster.vpc,
+        vpcSubnets: vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+        securityGroup: new ec2.SecurityGroup(this, 'ModelStoreSecurityGroup', {
+          vpc: cluster.vpc,
+          description: `EFS model store of ${this.node.path}`,
+          allowAllOutbound: false,
+        }),
+        encrypted: true,
+        kmsKey: cluster.encryptionKey,
+        enableAutomaticBackups: true,
+        throughputMode: options.throughputMode ?? efs.ThroughputMode.ELASTIC,
+        performanceMode: efs.PerformanceMode.GENERAL_PURPOSE,
+        removalPolicy: options.removalPolicy ?? RemovalPolicy.RETAIN,
+        // Our own policy (anonymous access stays closed because a policy exists): TLS only. The L2's
+        // default would grant ClientWrite to every principal, defeating read-only mounts.
+        allowAnonymousAccess: true,
+        fileSystemPolicy: new iam.PolicyDocument({
+          statements: [new iam.PolicyStatement({
+            effect: iam.Effect.DENY,
+            principals: [new iam.AnyPrincipal()],
+            actions: ['*'],
+            conditions: { Bool: { 'aws:SecureTransport': 'false' } },
+          })],
+        }),
+      });
+      for (const pack of ['NIST.800.53.R5', 'HIPAA.Security']) {
+        Validations.of(fs).acknowledge({
+          id: `${pack}-EFSInBackupPlan`,
+          reason: 'Automatic backups are on: EFS places the file system in the AWS Backup plan aws/efs/automatic-backup-plan (daily, 35 days), which the rule cannot see because it lives outside the stack.',
+        });
+      }
+      fileSystem = fs;
+    }
+    const accessPoint = options.accessPoint ?? new efs.AccessPoint(this, 'ModelStoreAccessPoint', {
+      fileSystem,
+      path: options.rootDirectory ?? '/models',
+      createAcl: { ownerUid: '1000', ownerGid: '1000', permissions: '755' },
+      posixUser: { uid: '1000', gid: '1000' },
+    });
+    return { fileSystem, accessPoint };
+  }
+
+  private logAccess(loadBalancer: elbv2.ApplicationLoadBalancer | elbv2.NetworkLoadBalancer, cluster: WorkloadCluster): void {
+    const bucket = cluster.accessLogsBucket;
+    const prefix = Names.uniqueResourceName(this, { maxLength: 100, separator: '-' });
+    const stack = Stack.of(this);
+    if (!Token.isUnresolved(stack.region)) {
+      loadBalancer.logAccessLogs(bucket, prefix);
+      return;
+    }
+    // Environment-agnostic stack: the L2 needs the region to pick the legacy ELB account; the log
+    // delivery service principal works in every Region.
+    loadBalancer.setAttribute('access_logs.s3.enabled', 'true');
+    loadBalancer.setAttribute('access_logs.s3.bucket', bucket.bucketName);
+    loadBalancer.setAttribute('access_logs.s3.prefix', prefix);
+    const objects = bucket.arnForObjects(`${prefix}/AWSLogs/${stack.account}/*`);
+    bucket.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('logdelivery.elasticloadbalancing.amazonaws.com')],
+      actions: ['s3:PutObject'],
+      resources: [objects],
+    }));
+    bucket.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
+      actions: ['s3:PutObject'],
+      resources: [objects],
+      conditions: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' } },
+    }));
+    bucket.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('delivery.logs.amazonaws.com')],
+      actions: ['s3:GetBucketAcl'],
+      resources: [bucket.bucketArn],
+    }));
+    const policy = bucket.policy?.node.defaultChild;
+    if (policy) loadBalancer.node.addDependency(policy);
+  }
+
+  private acknowledgePlainListener(isAlb: boolean): void {
+    const reason = 'No certificate was given, so the listener is plain ' + (isAlb ? 'HTTP' : 'TCP') +
+      '; pass an ACM certificate to serve HTTPS / TLS (the fix is the certificate, which only the user has).';
+    const packs = ['NIST.800.53.R5', 'HIPAA.Security'];
+    for (const pack of packs) {
+      Validations.of(this.listener).acknowledge({ id: `${pack}-ELBv2ACMCertificateRequired`, reason });
+      if (isAlb) Validations.of(this.listener).acknowledge({ id: `${pack}-ALBHttpToHttpsRedirection`, reason });
+    }
+    if (isAlb) suppressGuardRule(this.listener, 'alb_http_to_https_redirection_check', reason);
+  }
+}
+
+/**
+ * Clients of an internal load balancer: every subnet of the VPC, as literal CIDRs where the VPC knows
+ * them (so rules can be checked at synth time), else the VPC's CIDR block.
+ */
+function vpcPeers(vpc: ec2.IVpc): ec2.IPeer[] {
+  if (!Token.isUnresolved(vpc.vpcCidrBlock)) return [ec2.Peer.ipv4(vpc.vpcCidrBlock)];
+  try {
+    const cidrs = [...vpc.publicSubnets, ...vpc.privateSubnets, ...vpc.isolatedSubnets].map(s => s.ipv4CidrBlock);
+    if (cidrs.length > 0 && cidrs.every(c => !Token.isUnresolved(c))) return cidrs.map(c => ec2.Peer.ipv4(c));
+  } catch {
+    // Imported subnets without a CIDR: fall back to the VPC's CIDR block.
+  }
+  return [ec2.Peer.ipv4(vpc.vpcCidrBlock)];
+}
