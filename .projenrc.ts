@@ -46,7 +46,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
 
-  gitignore: ['cdk.out/', '.venv/', 'bench/.build/', 'test/*.snapshot/**/asset.*'],
+  gitignore: ['cdk.out/', '.venv/', 'bench/.build/', '.jsii.tabl.json', 'test/*.snapshot/**/asset.*'],
   npmignoreEnabled: true,
   npmIgnoreOptions: { ignorePatterns: ['examples/', 'bench/', 'docs/', '.ci/', 'cdk.out/'] },
 });

@@ -1,12 +1,21 @@
 import { App } from 'aws-cdk-lib';
+import { BatchQueueWorkerStack } from './batch-queue-worker-stack';
 import { ClusterStack } from './cluster-stack';
+import { DaemonAgentStack } from './daemon-agent-stack';
+import { InferenceServiceStack } from './inference-service-stack';
+import { ScheduledTaskStack } from './scheduled-task-stack';
 
 /**
  * The example app: one shared cluster stack and one stack per workload shape.
  * `npx projen synth:example` writes every template to cdk.out/.
+ * Environment-agnostic: it synthesizes anywhere, with no AWS credentials and no lookups.
  */
 const app = new App({ stackTraces: false });
-// Environment-agnostic: synthesizes anywhere, no AWS credentials or lookups needed.
-new ClusterStack(app, 'EcsWorkloads-Cluster');
+
+const { cluster, graviton } = new ClusterStack(app, 'EcsWorkloads-Cluster');
+new BatchQueueWorkerStack(app, 'EcsWorkloads-BatchQueueWorker', { cluster });
+new InferenceServiceStack(app, 'EcsWorkloads-InferenceService', { cluster });
+new DaemonAgentStack(app, 'EcsWorkloads-DaemonAgent', { cluster, capacityProvider: graviton });
+new ScheduledTaskStack(app, 'EcsWorkloads-ScheduledTask', { cluster });
 
 app.synth();

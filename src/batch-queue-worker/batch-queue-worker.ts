@@ -12,13 +12,14 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { buildInputBucket } from './input-bucket';
 import { acknowledgeResourceWildcards } from './policy-findings';
 import { deadLetterQueueAlarm } from '../core/alarms';
 import { Capacity } from '../core/capacity';
 import { WorkloadCluster } from '../core/cluster';
 import { WorkloadContainerOptions } from '../core/container-options';
 import { checkOrder, checkRange, isUnresolved, show, ValidationError } from '../core/errors';
-import { allowServiceToUseKey, buildBucket, buildQueue, buildTopic, suppressGuardRule } from '../core/resources';
+import { allowServiceToUseKey, buildQueue, buildTopic, suppressGuardRule } from '../core/resources';
 import { PlacementOptions, resolveCapacity, taskSecurityGroup } from '../core/service';
 import { buildWorkloadTask } from '../core/task-definition';
 
@@ -175,7 +176,7 @@ export interface BatchQueueWorkerProps extends WorkloadContainerOptions, Placeme
 export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam.IGrantable {
   /** Bucket whose new objects become jobs (undefined in queue-only mode). */
   public readonly inputBucket?: s3.IBucket;
-  /** Bucket the tasks may write results to, under `outputPrefix` only. */
+  /** Bucket the tasks may write results to, under `outputPrefix` only (undefined without output). */
   public readonly outputBucket?: s3.IBucket;
   /** Queue the tasks consume. */
   public readonly queue: sqs.IQueue;
@@ -203,7 +204,11 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
   public readonly connections: ec2.Connections;
   /** The task role: what the container may call. */
   public readonly grantPrincipal: iam.IPrincipal;
-  /** Worst-case delay, in seconds, between a message arriving in an empty queue and the first scale-out. */
+  /**
+   * Worst-case delay, in seconds, between the first datapoint showing a message in an empty service's
+   * queue and the first scale-out: the fast-path alarm's period × evaluation periods (0 when
+   * `minTasks` > 0, which needs no fast path).
+   */
   public readonly scaleOutFromZeroSeconds: number;
 
   private readonly cluster: WorkloadCluster;
@@ -240,11 +245,7 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
 
     // Input bucket and the native S3 → EventBridge → SQS path (no Lambda, no custom resource).
     if (!props.queue) {
-      this.inputBucket = props.inputBucket ?? buildBucket(this, 'InputBucket', {
-        encryptionKey: key,
-        eventBridgeEnabled: true,
-        serverAccessLogsBucket: props.cluster.accessLogsBucket,
-      });
+      this.inputBucket = props.inputBucket ?? buildInputBucket(this, 'InputBucket', props.cluster);
       if (props.inputBucket) {
         Annotations.of(this).addWarningV2('cdk-ecs-workloads:importedBucketNeedsEventBridge',
           `inputBucket ${props.inputBucket.node.path} is not managed by this stack: its owner must turn on "Send notifications to Amazon EventBridge" on it, or no job will ever start.`);
@@ -399,7 +400,7 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
       }
       for (const [name, value] of [['visibilityTimeout', props.visibilityTimeout], ['maxReceiveCount', props.maxReceiveCount]] as const) {
         if (value !== undefined) {
-          throw new ValidationError(this, `${name} (${show(value)}) configures the queue this construct creates, but queue was given. Set it on your queue instead and remove ${name}.`);
+          throw new ValidationError(this, `${name} (${value instanceof Duration ? value.toHumanString() : show(value)}) configures the queue this construct creates, but queue was given. Set it on your queue instead and remove ${name}.`);
         }
       }
       if (props.outputPrefix !== undefined && !props.outputBucket) {
@@ -412,7 +413,9 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
     if (props.inputSuffix !== undefined && !isUnresolved(props.inputSuffix) && props.inputSuffix.length === 0) {
       throw new ValidationError(this, "inputSuffix is '', which matches every key. Remove inputSuffix, or give one such as '.csv'.");
     }
-    const sameBucket = !props.queue && (!props.outputBucket || props.outputBucket === props.inputBucket) && props.outputPrefix !== undefined;
+    const sameBucket = !props.queue && (props.outputBucket
+      ? props.outputBucket === props.inputBucket
+      : props.outputPrefix !== undefined);
     const inPrefix = props.inputPrefix ?? '';
     const outPrefix = props.outputPrefix ?? '';
     if (sameBucket && !isUnresolved(inPrefix) && !isUnresolved(outPrefix) && (outPrefix.startsWith(inPrefix) || inPrefix.startsWith(outPrefix))) {

@@ -12,9 +12,9 @@ import { Capacity } from '../core/capacity';
 import { WorkloadCluster } from '../core/cluster';
 import { WorkloadContainerOptions } from '../core/container-options';
 import { checkOrder, checkRange, isUnresolved, show, ValidationError } from '../core/errors';
+import { suppressGuardRule } from '../core/resources';
 import { resolveCapacity, PlacementOptions, taskSecurityGroup } from '../core/service';
 import { buildWorkloadTask } from '../core/task-definition';
-import { suppressGuardRule } from '../core/resources';
 import { checkAbsolute, WorkloadVolume } from '../core/volumes';
 
 /** The kind of load balancer in front of an {@link InferenceService}. */
@@ -470,9 +470,9 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
     } else if (props.allowedPeers === undefined && peers.some(p => Token.isUnresolved(p.uniqueId))) {
       // Imported VPC without literal CIDRs: the rules cannot resolve the VPC's CIDR block.
       const reason = 'The only client ingress is the VPC\'s own CIDR block (Fn::GetAtt of the VPC, never 0.0.0.0/0), which the rule cannot resolve. Pass allowedPeers with literal CIDRs to let the rule check them.';
-      for (const id of ['AwsSolutions-EC23', 'NIST.800.53.R5-EC2RestrictedCommonPorts', 'NIST.800.53.R5-EC2RestrictedSSH',
+      for (const rule of ['AwsSolutions-EC23', 'NIST.800.53.R5-EC2RestrictedCommonPorts', 'NIST.800.53.R5-EC2RestrictedSSH',
         'HIPAA.Security-EC2RestrictedCommonPorts', 'HIPAA.Security-EC2RestrictedSSH']) {
-        Validations.of(lbSecurityGroup).acknowledge({ id, reason });
+        Validations.of(lbSecurityGroup).acknowledge({ id: rule, reason });
       }
     }
 

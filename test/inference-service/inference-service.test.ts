@@ -1,4 +1,4 @@
-import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -8,7 +8,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Capacity, WorkloadCluster } from '../../src';
 import { InferenceService, InferenceServiceProps, LoadBalancerType } from '../../src/inference-service/inference-service';
-import { expectCompliant, newStack, stableTemplate } from '../compliance';
+import { complianceFindings, expectCompliant, newStack, stableTemplate } from '../compliance';
 
 const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/python:3.12-slim');
 const CERT_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
@@ -36,7 +36,9 @@ function setup(options: { gpu?: boolean } = {}): Setup {
   return { stack, cluster, certificate, gpu };
 }
 
-function build(props: Partial<InferenceServiceProps> = {}, options: { gpu?: boolean } = {}): Setup & { service: InferenceService; template: Template } {
+type Built = Setup & { service: InferenceService; template: Template };
+
+function build(props: Partial<InferenceServiceProps> = {}, options: { gpu?: boolean } = {}): Built {
   const s = setup(options);
   const service = new InferenceService(s.stack, 'Inference', { cluster: s.cluster, image: IMAGE, ...props });
   return { ...s, service, template: Template.fromStack(s.stack) };
@@ -233,8 +235,6 @@ describe('defaults (internal ALB, Fargate, no certificate)', () => {
   test('grants land on the task role', () => {
     const s = setup();
     const inference = new InferenceService(s.stack, 'Inference', { cluster: s.cluster, image: IMAGE });
-    const role = new iam.Role(s.stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
-    expect(inference.grantPrincipal).not.toBe(role);
     inference.grantPrincipal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::models/*'] }));
     Template.fromStack(s.stack).hasResourceProperties('AWS::IAM::ManagedPolicy', {
       Roles: [{ Ref: Match.stringLikeRegexp('InferenceTaskRole') }],
@@ -281,8 +281,12 @@ describe('certificate', () => {
   test('ALB: sslPolicy, listenerPort and redirectHttp: false override the defaults', () => {
     const s = setup();
     const inference = new InferenceService(s.stack, 'Inference', {
-      cluster: s.cluster, image: IMAGE, certificate: s.certificate,
-      sslPolicy: elbv2.SslPolicy.TLS13_13, listenerPort: 8443, redirectHttp: false,
+      cluster: s.cluster,
+      image: IMAGE,
+      certificate: s.certificate,
+      sslPolicy: elbv2.SslPolicy.TLS13_13,
+      listenerPort: 8443,
+      redirectHttp: false,
     });
     const t = Template.fromStack(s.stack);
     t.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 1);
@@ -338,7 +342,8 @@ describe('network load balancer', () => {
 
   test('only the NLB reaches the tasks, only on the container port', () => {
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
-      FromPort: 8080, ToPort: 8080,
+      FromPort: 8080,
+      ToPort: 8080,
       GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('InferenceSecurityGroup'), 'GroupId'] },
       SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('InferenceLoadBalancerSecurityGroup'), 'GroupId'] },
     });
@@ -464,7 +469,9 @@ describe('model store', () => {
       .filter((r: any) => JSON.stringify(r.Properties.GroupId).includes('InferenceModelStoreSecurityGroup'));
     expect(ingress).toHaveLength(1);
     expect((ingress[0] as any).Properties).toEqual(expect.objectContaining({
-      FromPort: 2049, ToPort: 2049, IpProtocol: 'tcp',
+      FromPort: 2049,
+      ToPort: 2049,
+      IpProtocol: 'tcp',
       SourceSecurityGroupId: { 'Fn::GetAtt': [expect.stringMatching(/^InferenceSecurityGroup/), 'GroupId'] },
     }));
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
@@ -665,8 +672,11 @@ describe('overrides', () => {
     const app = new App();
     const stack = new Stack(app, 'Imported', { env: { account: '123456789012', region: 'us-east-1' } });
     const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
-      vpcId: 'vpc-1234', vpcCidrBlock: '172.16.0.0/16', availabilityZones: ['us-east-1a', 'us-east-1b'],
-      privateSubnetIds: ['subnet-1', 'subnet-2'], publicSubnetIds: ['subnet-3', 'subnet-4'],
+      vpcId: 'vpc-1234',
+      vpcCidrBlock: '172.16.0.0/16',
+      availabilityZones: ['us-east-1a', 'us-east-1b'],
+      privateSubnetIds: ['subnet-1', 'subnet-2'],
+      publicSubnetIds: ['subnet-3', 'subnet-4'],
     });
     const cluster = new WorkloadCluster(stack, 'Cluster', { vpc });
     new InferenceService(stack, 'Inference', { cluster, image: IMAGE });
@@ -674,6 +684,26 @@ describe('overrides', () => {
       GroupDescription: 'Load balancer of Imported/Inference',
       SecurityGroupIngress: [Match.objectLike({ CidrIp: '172.16.0.0/16', FromPort: 80 })],
     });
+  });
+
+  test('VPC CIDR known only at deploy time: clients from that CIDR, the rules that cannot resolve it acknowledged', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Tokens', { env: { account: '123456789012', region: 'us-east-1' } });
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+      vpcId: 'vpc-1234',
+      vpcCidrBlock: Fn.importValue('VpcCidr'),
+      availabilityZones: ['us-east-1a', 'us-east-1b'],
+      privateSubnetIds: ['subnet-1', 'subnet-2'],
+      publicSubnetIds: ['subnet-3', 'subnet-4'],
+    });
+    const cluster = new WorkloadCluster(stack, 'Cluster', { vpc });
+    new InferenceService(stack, 'Inference', { cluster, image: IMAGE });
+    Template.fromStack(stack).hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: 'Load balancer of Tokens/Inference',
+      SecurityGroupIngress: [Match.objectLike({ CidrIp: { 'Fn::ImportValue': 'VpcCidr' }, FromPort: 80 })],
+    });
+    const findings = complianceFindings(stack).filter(f => f.resource.includes('LoadBalancerSecurityGroup'));
+    expect(findings).toEqual([]);
   });
 
   test('a fully customised service (HTTPS, WAF, model store, GPU) is compliant', () => {
