@@ -10,7 +10,7 @@ import { ScheduledTaskStack } from './scheduled-task-stack';
  * `npx projen synth:example` writes every template to cdk.out/.
  * Environment-agnostic: it synthesizes anywhere, with no AWS credentials and no lookups.
  */
-const app = new App({ stackTraces: false });
+const app = new App({ stackTraces: false, context: { 'aws:cdk:disable-creation-stack-traces': true } });
 
 const { cluster, graviton } = new ClusterStack(app, 'EcsWorkloads-Cluster');
 new BatchQueueWorkerStack(app, 'EcsWorkloads-BatchQueueWorker', { cluster });

@@ -5,7 +5,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { WorkloadCluster } from '../src';
 import { BatchQueueWorker } from '../src/batch-queue-worker/batch-queue-worker';
 
-const app = new App({ stackTraces: false });
+const app = new App({ stackTraces: false, context: { 'aws:cdk:disable-creation-stack-traces': true } });
 const stack = new Stack(app, 'BatchQueueWorkerInteg');
 const cluster = new WorkloadCluster(stack, 'Cluster');
 const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:stable');

@@ -5,7 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { WorkloadCluster } from '../src';
 import { DaemonAgent } from '../src/daemon-agent/daemon-agent';
 
-const app = new App({ stackTraces: false });
+const app = new App({ stackTraces: false, context: { 'aws:cdk:disable-creation-stack-traces': true } });
 const stack = new Stack(app, 'DaemonAgentInteg');
 const cluster = new WorkloadCluster(stack, 'Cluster');
 const graviton = cluster.addAsgCapacity('Graviton', {

@@ -4,7 +4,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { WorkloadCluster } from '../src';
 import { InferenceService, LoadBalancerType } from '../src/inference-service/inference-service';
 
-const app = new App({ stackTraces: false });
+const app = new App({ stackTraces: false, context: { 'aws:cdk:disable-creation-stack-traces': true } });
 const stack = new Stack(app, 'InferenceServiceInteg');
 const cluster = new WorkloadCluster(stack, 'Cluster');
 

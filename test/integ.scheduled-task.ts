@@ -5,7 +5,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Capacity, WorkloadCluster } from '../src';
 import { ScheduledTask } from '../src/scheduled-task/scheduled-task';
 
-const app = new App({ stackTraces: false });
+const app = new App({ stackTraces: false, context: { 'aws:cdk:disable-creation-stack-traces': true } });
 const stack = new Stack(app, 'ScheduledTaskInteg');
 const cluster = new WorkloadCluster(stack, 'Cluster');
 const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:stable');

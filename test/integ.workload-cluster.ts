@@ -3,7 +3,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { WorkloadCluster } from '../src';
 
-const app = new App({ stackTraces: false });
+const app = new App({ stackTraces: false, context: { 'aws:cdk:disable-creation-stack-traces': true } });
 const stack = new Stack(app, 'WorkloadClusterInteg');
 const cluster = new WorkloadCluster(stack, 'Cluster');
 cluster.addAsgCapacity('Graviton', {
