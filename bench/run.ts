@@ -72,8 +72,10 @@ function countByWorkload(stack: Stack): Map<string, WorkloadCounts> {
   const template = app.synth().getStackByName(stack.stackName).template;
   const findings = complianceFindings(stack);
   const groups = new Map<string, WorkloadCounts>();
-  const groupOf = (cdkPath: string | undefined) =>
-    WORKLOADS.find(w => cdkPath?.split('/').includes(w)) ?? 'shared cluster + VPC';
+  // aws-cdk-lib puts the bucket-notification Lambda at the stack root; it exists for the queue worker.
+  const groupOf = (cdkPath: string | undefined) => cdkPath?.includes('BucketNotificationsHandler')
+    ? WORKLOADS[0]
+    : WORKLOADS.find(w => cdkPath?.split('/').includes(w)) ?? 'shared cluster + VPC';
   const logicalToGroup = new Map<string, string>();
   for (const [logicalId, resource] of Object.entries<any>(template.Resources ?? {})) {
     const group = groupOf(resource.Metadata?.['aws:cdk:path']);

@@ -30,7 +30,7 @@ export function complianceFindings(stack: Stack): Finding[] {
     const report = pack.validateScope(stack);
     for (const v of report.violations) {
       for (const r of v.violatingResources) {
-        findings.push({ pack: pack.name, rule: v.ruleName, resource: r.constructPath ?? r.resourceLogicalId });
+        findings.push({ pack: pack.name, rule: v.ruleName, resource: r.constructPath ?? r.resourceLogicalId ?? '(unknown)' });
       }
     }
   }
