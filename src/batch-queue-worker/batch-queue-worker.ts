@@ -1,4 +1,4 @@
-import { Annotations, Duration, Names, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -19,7 +19,7 @@ import { Capacity } from '../core/capacity';
 import { WorkloadCluster } from '../core/cluster';
 import { WorkloadContainerOptions } from '../core/container-options';
 import { checkOrder, checkRange, isUnresolved, show, ValidationError } from '../core/errors';
-import { allowServiceToUseKey, buildQueue, buildTopic, suppressGuardRule } from '../core/resources';
+import { allowServiceToUseKey, buildQueue, buildTopic, checkRemovalPolicy, suppressGuardRule } from '../core/resources';
 import { PlacementOptions, resolveCapacity, taskSecurityGroup } from '../core/service';
 import { buildWorkloadTask } from '../core/task-definition';
 
@@ -151,6 +151,17 @@ export interface BatchQueueWorkerProps extends WorkloadContainerOptions, Placeme
    * @default Capacity.fargateSpot()
    */
   readonly capacity?: Capacity;
+
+  /**
+   * What happens to the worker's stateful resources when they leave the stack (stack deletion, or a
+   * change that replaces them): the input bucket, the queue and the dead-letter queue this construct
+   * creates (with the jobs they still hold) and the container log group. `RETAIN` keeps them in the
+   * account. With `DESTROY`, unprocessed and failed jobs and the logs are deleted, and CloudFormation
+   * fails to delete the input bucket while it still holds objects. Given buckets and queues are never
+   * affected.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -231,21 +242,28 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
       this.deadLetterQueue = props.queue instanceof sqs.Queue ? props.queue.deadLetterQueue?.queue : undefined;
       this.checkGivenQueue(props.queue, jobTimeout);
     } else {
-      this.deadLetterQueue = buildQueue(this, 'DeadLetterQueue', { encryptionKey: key, retentionPeriod: Duration.days(14) });
+      this.deadLetterQueue = buildQueue(this, 'DeadLetterQueue', {
+        encryptionKey: key,
+        retentionPeriod: Duration.days(14),
+        removalPolicy: props.removalPolicy,
+      });
       suppressGuardRule(this.deadLetterQueue, 'sqs_dlq_check', 'This is the dead-letter queue: a dead-letter queue of its own would only move failed jobs one step further.');
       const jobSeconds = jobTimeout.toSeconds();
       const visibilityTimeout = props.visibilityTimeout
         ?? (isUnresolved(jobSeconds) ? jobTimeout : Duration.seconds(Math.min(jobSeconds + 120, MAX_VISIBILITY_SECONDS)));
       this.queue = buildQueue(this, 'Queue', {
         encryptionKey: key,
+        // The SQS maximum: a backlog that outlives a long outage must not expire unprocessed.
+        retentionPeriod: Duration.days(14),
         visibilityTimeout,
         deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 3 },
+        removalPolicy: props.removalPolicy,
       });
     }
 
     // Input bucket and the native S3 → EventBridge → SQS path (no Lambda, no custom resource).
     if (!props.queue) {
-      this.inputBucket = props.inputBucket ?? buildInputBucket(this, 'InputBucket', props.cluster);
+      this.inputBucket = props.inputBucket ?? buildInputBucket(this, 'InputBucket', props.cluster, props.removalPolicy);
       if (props.inputBucket) {
         Annotations.of(this).addWarningV2('cdk-ecs-workloads:importedBucketNeedsEventBridge',
           `inputBucket ${props.inputBucket.node.path} is not managed by this stack: its owner must turn on "Send notifications to Amazon EventBridge" on it, or no job will ever start.`);
@@ -313,7 +331,7 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
     if (props.alarmTopic) {
       this.alarmTopic = props.alarmTopic;
     } else {
-      this.alarmTopic = buildTopic(this, 'AlarmTopic', { encryptionKey: key, displayName: `Alarms of ${this.node.path}` });
+      this.alarmTopic = buildTopic(this, 'AlarmTopic', { encryptionKey: key, displayName: `Alarms of ${this.node.path}`.slice(0, 100) });
       // CloudWatch encrypts with the cluster key when it publishes to the topic.
       allowServiceToUseKey(key, 'cloudwatch.amazonaws.com');
     }
@@ -365,6 +383,7 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
 
   private validate(props: BatchQueueWorkerProps, minTasks: number, jobTimeout: Duration, idlePeriod: Duration): void {
     checkRange(this, 'maxTasks', props.maxTasks, 1, 5000, 'Give the most tasks the service may run (ECS allows up to 5000 per service).');
+    checkRemovalPolicy(this, 'removalPolicy', props.removalPolicy);
     checkRange(this, 'minTasks', minTasks, 0, 5000, 'Use 0 to scale to zero when the queue is empty.');
     checkOrder(this, 'minTasks', minTasks, 'maxTasks', props.maxTasks);
     checkRange(this, 'jobTimeout', jobTimeout.toSeconds(), 1, MAX_VISIBILITY_SECONDS,

@@ -1,4 +1,4 @@
-import { Names, Stack } from 'aws-cdk-lib';
+import { Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -14,7 +14,7 @@ import { buildBucket } from '../core/resources';
  * cluster: a cycle. Across stacks the statement is conditioned on the account and the prefix only.
  * @internal
  */
-export function buildInputBucket(scope: Construct, id: string, cluster: WorkloadCluster): s3.Bucket {
+export function buildInputBucket(scope: Construct, id: string, cluster: WorkloadCluster, removalPolicy?: RemovalPolicy): s3.Bucket {
   const logs = cluster.accessLogsBucket;
   const prefix = `${Names.uniqueId(scope)}/`;
   const sameStack = Stack.of(logs) === Stack.of(scope);
@@ -23,6 +23,7 @@ export function buildInputBucket(scope: Construct, id: string, cluster: Workload
     eventBridgeEnabled: true,
     serverAccessLogsBucket: sameStack ? logs : undefined,
     serverAccessLogsPrefix: prefix,
+    removalPolicy,
   });
   if (!sameStack) {
     const stack = Stack.of(scope);

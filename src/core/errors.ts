@@ -69,3 +69,27 @@ export function checkOrder(
       `${lowerProp} (${lower}) must not exceed ${upperProp} (${upper}). Lower ${lowerProp} or raise ${upperProp}.`);
   }
 }
+
+/**
+ * Throws unless `value` is a name of 1 to `maxLength` characters, each matching `allowed` (a
+ * one-character regular expression, described by `allowedText`). Tokens are skipped.
+ */
+export function checkName(
+  scope: IConstruct,
+  prop: string,
+  value: string | undefined,
+  maxLength: number,
+  allowed: RegExp,
+  allowedText: string,
+): void {
+  if (value === undefined || isUnresolved(value)) return;
+  if (value.length === 0 || value.length > maxLength) {
+    throw new ValidationError(scope,
+      `${prop} is ${value.length} characters long, but it must have 1 to ${maxLength}. ${value.length ? 'Shorten it.' : 'Give a non-empty name.'}`);
+  }
+  const bad = [...value].find(c => !allowed.test(c));
+  if (bad !== undefined) {
+    throw new ValidationError(scope,
+      `${prop} ${show(value)} contains ${show(bad)}, but it may only contain ${allowedText}. Rename it.`);
+  }
+}

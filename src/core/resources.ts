@@ -5,11 +5,25 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IConstruct } from 'constructs';
+import { ValidationError } from './errors';
 
 /**
  * Secure-by-default builders for the stateful resources the workloads create. Each applies our
  * defaults, then the caller's values, then what the library requires (encryption, TLS only).
  */
+
+/**
+ * Throws when `policy` cannot apply to the stateful resources the workloads create: CloudFormation
+ * takes snapshots of databases and volumes only, and rejects `Snapshot` on buckets, queues, log
+ * groups, file systems and keys at deploy time. @internal
+ */
+export function checkRemovalPolicy(scope: IConstruct, prop: string, policy: RemovalPolicy | undefined): void {
+  if (policy === RemovalPolicy.SNAPSHOT) {
+    throw new ValidationError(scope,
+      `${prop} is SNAPSHOT, but CloudFormation snapshots databases and volumes only, not the S3 buckets, SQS queues, log groups, ` +
+      'EFS file systems or KMS keys it covers. Use RemovalPolicy.RETAIN (the default), RETAIN_ON_UPDATE_OR_DELETE or DESTROY.');
+  }
+}
 
 /** @internal */
 export interface QueueBuildProps {

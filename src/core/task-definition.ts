@@ -5,7 +5,8 @@ import { Construct } from 'constructs';
 import { Capacity } from './capacity';
 import { WorkloadCluster } from './cluster';
 import { WorkloadContainerOptions } from './container-options';
-import { checkRange, isUnresolved, show, ValidationError } from './errors';
+import { checkName, checkOrder, checkRange, isUnresolved, show, ValidationError } from './errors';
+import { checkRemovalPolicy } from './resources';
 import { acknowledgeEcrAuthWildcard, taskRole } from './roles';
 import { BoundVolume } from './volumes';
 
@@ -44,6 +45,8 @@ export interface WorkloadTaskProps extends WorkloadContainerOptions {
   /** Extra Linux settings of the main container (daemons). */
   readonly privileged?: boolean;
   readonly pidMode?: ecs.PidMode;
+  /** Removal policy of the log group (the construct's `removalPolicy`). Default RETAIN. */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /** @internal The task a builder produced. */
@@ -92,8 +95,17 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
   const stopTimeout = props.stopTimeout ?? Duration.seconds(30);
   checkRange(scope, 'stopTimeout', stopTimeout.toSeconds(), 2, 120,
     'ECS waits at most 120 seconds between SIGTERM and SIGKILL; finish or checkpoint work within that.', { unit: 'seconds' });
+  checkHealthCheck(scope, 'healthCheck', props.healthCheck);
+  if (sidecars.length > 9) {
+    throw new ValidationError(scope,
+      `sidecars has ${sidecars.length} containers: with the main container that makes ${sidecars.length + 1}, but an ECS task definition ` +
+      'holds at most 10 containers. Run at most 9 sidecars (merge some, or move them to a workload of their own).');
+  }
+  checkRemovalPolicy(scope, 'removalPolicy', props.removalPolicy);
   const names = new Set<string>(['main']);
   for (const [i, s] of sidecars.entries()) {
+    checkName(scope, `sidecars[${i}].name`, s.name, 255, /[A-Za-z0-9_-]/, 'letters, digits, \'_\' and \'-\' (ECS container names)');
+    checkHealthCheck(scope, `sidecars[${i}].healthCheck`, s.healthCheck);
     if (names.has(s.name)) {
       throw new ValidationError(scope, `sidecars[${i}].name ${show(s.name)} is used twice (or is the reserved 'main'). Give every container its own name.`);
     }
@@ -130,7 +142,7 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
   const logGroup = new logs.LogGroup(scope, 'LogGroup', {
     retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
     encryptionKey: props.cluster.encryptionKey,
-    removalPolicy: RemovalPolicy.RETAIN,
+    removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
   });
   const logging = (prefix: string) => ecs.LogDrivers.awsLogs({
     logGroup,
@@ -194,7 +206,8 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
 
   // Names are checked before binding: two EFS volumes of one name would otherwise collide on their access point's construct id.
   const volumeNames = new Set<string>();
-  for (const v of props.volumes ?? []) {
+  for (const [i, v] of (props.volumes ?? []).entries()) {
+    checkName(scope, `volumes[${i}].name`, v.name, 255, /[A-Za-z0-9_-]/, 'letters, digits, \'_\' and \'-\' (ECS volume names)');
     if (volumeNames.has(v.name)) {
       throw new ValidationError(scope, `volumes name ${show(v.name)} is used twice. Give each volume its own name.`);
     }
@@ -229,6 +242,19 @@ function validateResources(scope: Construct, fargate: boolean, cpu: number, memo
     throw new ValidationError(scope,
       `memoryReservationMiB (${props.memoryReservationMiB}) exceeds memoryLimitMiB (${memory}); the soft limit must not exceed the hard limit. Lower memoryReservationMiB.`);
   }
+}
+
+/** The limits ECS puts on a container health check (aws-cdk-lib checks some of them with an error of its own). */
+function checkHealthCheck(scope: Construct, prop: string, hc: ecs.HealthCheck | undefined): void {
+  if (!hc) return;
+  const interval = hc.interval?.toSeconds();
+  const timeout = hc.timeout?.toSeconds();
+  checkRange(scope, `${prop}.interval`, interval, 5, 300, 'ECS runs a health check every 5 to 300 seconds.', { unit: 'seconds' });
+  checkRange(scope, `${prop}.timeout`, timeout, 2, 120, 'ECS waits 2 to 120 seconds for a health check.', { unit: 'seconds' });
+  checkRange(scope, `${prop}.retries`, hc.retries, 1, 10, 'ECS retries a failed health check 1 to 10 times.');
+  checkRange(scope, `${prop}.startPeriod`, hc.startPeriod?.toSeconds(), 0, 300,
+    'ECS ignores failed health checks for 0 to 300 seconds after start; for a longer warm-up, use the service\'s health check grace period.', { unit: 'seconds' });
+  checkOrder(scope, `${prop}.timeout`, timeout ?? 5, `${prop}.interval`, interval ?? 30);
 }
 
 function describe(values: readonly number[]): string {

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -95,6 +95,13 @@ export interface DaemonAgentProps extends WorkloadContainerOptions, PlacementOpt
    * @default false
    */
   readonly hostPidMode?: boolean;
+
+  /**
+   * What happens to the agent's log group when it leaves the stack (stack deletion, or a change that
+   * replaces it). `RETAIN` keeps it and the logs in it; `DESTROY` deletes them.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /** Props of other ECS service constructs that a DAEMON service cannot take (checked for JavaScript callers). */

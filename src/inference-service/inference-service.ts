@@ -12,7 +12,7 @@ import { Capacity } from '../core/capacity';
 import { WorkloadCluster } from '../core/cluster';
 import { WorkloadContainerOptions } from '../core/container-options';
 import { checkOrder, checkRange, isUnresolved, show, ValidationError } from '../core/errors';
-import { suppressGuardRule } from '../core/resources';
+import { checkRemovalPolicy, suppressGuardRule } from '../core/resources';
 import { resolveCapacity, PlacementOptions, taskSecurityGroup } from '../core/service';
 import { buildWorkloadTask } from '../core/task-definition';
 import { checkAbsolute, WorkloadVolume } from '../core/volumes';
@@ -66,7 +66,7 @@ export interface InferenceModelStoreOptions {
 
   /**
    * What happens to a new file system when it leaves the stack (only without `fileSystem`).
-   * @default RemovalPolicy.RETAIN
+   * @default - the service's `removalPolicy` (RemovalPolicy.RETAIN unless set)
    */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -200,6 +200,16 @@ export interface InferenceServiceProps extends WorkloadContainerOptions, Placeme
    * @default - 60 on an NLB, none on an ALB
    */
   readonly targetCpuUtilizationPercent?: number;
+
+  /**
+   * What happens to the service's stateful resources when they leave the stack (stack deletion, or a
+   * change that replaces them): the container log group and, unless `modelStore.removalPolicy` says
+   * otherwise, the model store file system this construct creates. `RETAIN` keeps them (and the
+   * models and logs in them) in the account; `DESTROY` deletes them. A given file system is never
+   * affected.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -285,7 +295,7 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
     const capacity = resolveCapacity(this, cluster, props.capacity ?? this.gpuCapacity(props), Capacity.fargate(), props);
 
     // Model store (before the task so the volume is mounted by the task builder).
-    const store = props.modelStore ? this.modelStore(props.modelStore, cluster, props.vpcSubnets) : undefined;
+    const store = props.modelStore ? this.modelStore(props.modelStore, cluster, props.vpcSubnets, props.removalPolicy) : undefined;
     this.fileSystem = store?.fileSystem;
     this.accessPoint = store?.accessPoint;
     const volumes = [...props.volumes ?? []];
@@ -579,8 +589,10 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
         `listenerPort is 80 with a certificate: port 80 is plain HTTP by convention${redirectHttp ? ' and carries the redirect to HTTPS' : ''}. ` +
         'Remove listenerPort (HTTPS/TLS listens on 443) or pick another port.');
     }
+    checkRemovalPolicy(this, 'removalPolicy', props.removalPolicy);
     if (props.modelStore) {
       const m = props.modelStore;
+      checkRemovalPolicy(this, 'modelStore.removalPolicy', m.removalPolicy);
       checkAbsolute(this, 'modelStore.mountPath', m.mountPath);
       if (m.rootDirectory !== undefined) checkAbsolute(this, 'modelStore.rootDirectory', m.rootDirectory);
       if (m.accessPoint && !m.fileSystem) {
@@ -610,8 +622,9 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
     return Capacity.ec2(gpu.capacityProvider);
   }
 
-  private modelStore(options: InferenceModelStoreOptions, cluster: WorkloadCluster, vpcSubnets?: ec2.SubnetSelection):
-  { fileSystem: efs.IFileSystem; accessPoint: efs.IAccessPoint } {
+  private modelStore(options: InferenceModelStoreOptions, cluster: WorkloadCluster, vpcSubnets?: ec2.SubnetSelection,
+    removalPolicy?: RemovalPolicy):
+    { fileSystem: efs.IFileSystem; accessPoint: efs.IAccessPoint } {
     let fileSystem = options.fileSystem;
     if (!fileSystem) {
       const fs = new efs.FileSystem(this, 'ModelStore', {
@@ -627,7 +640,7 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
         enableAutomaticBackups: true,
         throughputMode: options.throughputMode ?? efs.ThroughputMode.ELASTIC,
         performanceMode: efs.PerformanceMode.GENERAL_PURPOSE,
-        removalPolicy: options.removalPolicy ?? RemovalPolicy.RETAIN,
+        removalPolicy: options.removalPolicy ?? removalPolicy ?? RemovalPolicy.RETAIN,
         // Our own policy (anonymous access stays closed because a policy exists): TLS only. The L2's
         // default would grant ClientWrite to every principal, defeating read-only mounts.
         allowAnonymousAccess: true,

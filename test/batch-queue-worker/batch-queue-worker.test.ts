@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -7,6 +7,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { IConstruct } from 'constructs';
 import { Capacity, WorkloadCluster, WorkloadVolume } from '../../src';
 import { BatchQueueWorker, BatchQueueWorkerProps } from '../../src/batch-queue-worker/batch-queue-worker';
 import { buildBucket } from '../../src/core/resources';
@@ -76,7 +77,7 @@ describe('default configuration', () => {
       Properties: {
         KmsMasterKeyId: { 'Fn::GetAtt': [logicalId(b.stack, b.cluster.encryptionKey as kms.Key), 'Arn'] },
         VisibilityTimeout: 1020,
-        MessageRetentionPeriod: 345600,
+        MessageRetentionPeriod: 1209600,
         RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 3 },
       },
       DeletionPolicy: 'Retain',
@@ -616,6 +617,8 @@ describe('rejects invalid input', () => {
     ['maxMessageAge below a minute', () => ({ maxMessageAge: Duration.seconds(30) }), /maxMessageAge must be .* got 30/],
     ['stopTimeout above 120 seconds', () => ({ stopTimeout: Duration.seconds(121) }), /stopTimeout must be .* between 2 and 120 seconds, got 121/],
     ['placement on Fargate', () => ({ placementStrategies: [ecs.PlacementStrategy.spreadAcrossInstances()] }), /placementStrategies \(1 given\) apply to EC2 capacity only/],
+    ['removalPolicy SNAPSHOT', () => ({ removalPolicy: RemovalPolicy.SNAPSHOT }),
+      /Test\/Worker: removalPolicy is SNAPSHOT, but CloudFormation snapshots databases and volumes only.*Use RemovalPolicy\.RETAIN/],
   ])('rejects %s', (_name, extra, message) => {
     expect(() => build(extra)).toThrow(message);
   });
@@ -660,5 +663,55 @@ describe('compliance', () => {
     // The user's own plain variable is the user's call, as with any task definition.
     Validations.of(b.worker.taskDefinition).acknowledge({ id: 'AwsSolutions-ECS2', reason: 'LOG_LEVEL is not a secret.' });
     expectCompliant(b.stack);
+  });
+});
+
+/** Deletion / update-replace policy of every stateful resource under `scope`, by construct path. */
+function statefulPolicies(scope: IConstruct): string[] {
+  const types = ['AWS::S3::Bucket', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup', 'AWS::EFS::FileSystem', 'AWS::KMS::Key'];
+  return scope.node.findAll()
+    .filter((c): c is CfnResource => c instanceof CfnResource && types.includes(c.cfnResourceType))
+    .map(r => `${r.node.path}: ${r.cfnOptions.deletionPolicy}/${r.cfnOptions.updateReplacePolicy}`)
+    .sort();
+}
+
+describe('removalPolicy', () => {
+  test('by default the input bucket, the queue, the dead-letter queue and the log group are retained', () => {
+    expect(statefulPolicies(build().worker)).toEqual([
+      'Test/Worker/DeadLetterQueue/Resource: Retain/Retain',
+      'Test/Worker/InputBucket/Resource: Retain/Retain',
+      'Test/Worker/LogGroup/Resource: Retain/Retain',
+      'Test/Worker/Queue/Resource: Retain/Retain',
+    ]);
+  });
+
+  test('DESTROY deletes them with the stack, and leaves the cluster\'s resources retained', () => {
+    const b = build(() => ({ removalPolicy: RemovalPolicy.DESTROY }));
+    expect(statefulPolicies(b.worker)).toEqual([
+      'Test/Worker/DeadLetterQueue/Resource: Delete/Delete',
+      'Test/Worker/InputBucket/Resource: Delete/Delete',
+      'Test/Worker/LogGroup/Resource: Delete/Delete',
+      'Test/Worker/Queue/Resource: Delete/Delete',
+    ]);
+    expect(statefulPolicies(b.cluster).every(p => p.endsWith('Retain/Retain'))).toBe(true);
+  });
+
+  test('a given queue and bucket are never touched', () => {
+    const b = build(stack => ({
+      queue: new sqs.Queue(stack, 'Jobs', { visibilityTimeout: Duration.hours(1), removalPolicy: RemovalPolicy.RETAIN }),
+      removalPolicy: RemovalPolicy.DESTROY,
+    }));
+    expect(statefulPolicies(b.worker)).toEqual(['Test/Worker/LogGroup/Resource: Delete/Delete']);
+    expect(statefulPolicies(b.stack.node.findChild('Jobs'))).toEqual(['Test/Jobs/Resource: Retain/Retain']);
+  });
+});
+
+describe('alarm topic display name', () => {
+  test('is cut to the 100 characters SNS allows when the construct path is long', () => {
+    const stack = newStack();
+    const cluster = new WorkloadCluster(stack, 'Cluster');
+    const id = 'W'.repeat(120);
+    new BatchQueueWorker(stack, id, { cluster, image, maxTasks: 1 });
+    Template.fromStack(stack).hasResourceProperties('AWS::SNS::Topic', { DisplayName: `Alarms of Test/${id}`.slice(0, 100) });
   });
 });

@@ -1,9 +1,10 @@
-import { Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { CfnResource, Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
 import { AsgCapacityOptions, WorkloadCluster, WorkloadClusterProps } from '../../src';
 import { ValidationError } from '../../src/core/errors';
 import { expectCompliant, newStack, stableTemplate } from '../compliance';
@@ -584,4 +585,79 @@ test('snapshot: WorkloadCluster with ARM64 and GPU capacity', () => {
   const stack = newStack();
   withArmAndGpu(stack);
   expect(stableTemplate(stack)).toMatchSnapshot();
+});
+
+/** Deletion / update-replace policy of every stateful resource under `scope`, by construct path. */
+function statefulPolicies(scope: Construct): string[] {
+  const types = ['AWS::S3::Bucket', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup', 'AWS::EFS::FileSystem', 'AWS::KMS::Key'];
+  return scope.node.findAll()
+    .filter((c): c is CfnResource => c instanceof CfnResource && types.includes(c.cfnResourceType))
+    .map(r => `${r.node.path}: ${r.cfnOptions.deletionPolicy}/${r.cfnOptions.updateReplacePolicy}`);
+}
+
+describe('removalPolicy', () => {
+  function clusterWithLogs(props: WorkloadClusterProps = {}): WorkloadCluster {
+    const cluster = new WorkloadCluster(newStack(), 'Cluster', props);
+    void cluster.accessLogsBucket;
+    return cluster;
+  }
+
+  test('by default the key, the flow log group and the access log bucket are retained', () => {
+    expect(statefulPolicies(clusterWithLogs())).toEqual([
+      'Test/Cluster/Key/Resource: Retain/Retain',
+      'Test/Cluster/FlowLogs/Resource: Retain/Retain',
+      'Test/Cluster/AccessLogs/Resource: Retain/Retain',
+    ]);
+  });
+
+  test('DESTROY deletes them with the stack', () => {
+    expect(statefulPolicies(clusterWithLogs({ removalPolicy: RemovalPolicy.DESTROY }))).toEqual([
+      'Test/Cluster/Key/Resource: Delete/Delete',
+      'Test/Cluster/FlowLogs/Resource: Delete/Delete',
+      'Test/Cluster/AccessLogs/Resource: Delete/Delete',
+    ]);
+  });
+
+  test('RETAIN_ON_UPDATE_OR_DELETE is passed through', () => {
+    expect(statefulPolicies(clusterWithLogs({ removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE }))).toEqual([
+      'Test/Cluster/Key/Resource: RetainExceptOnCreate/Retain',
+      'Test/Cluster/FlowLogs/Resource: RetainExceptOnCreate/Retain',
+      'Test/Cluster/AccessLogs/Resource: RetainExceptOnCreate/Retain',
+    ]);
+  });
+
+  test('SNAPSHOT is rejected: CloudFormation snapshots none of these resource types', () => {
+    const attempt = () => new WorkloadCluster(newStack(), 'Cluster', { removalPolicy: RemovalPolicy.SNAPSHOT });
+    expect(attempt).toThrow(ValidationError);
+    expect(attempt).toThrow(/Test\/Cluster: removalPolicy is SNAPSHOT, but CloudFormation snapshots databases and volumes only.*Use RemovalPolicy\.RETAIN \(the default\), RETAIN_ON_UPDATE_OR_DELETE or DESTROY\./);
+  });
+});
+
+describe('capacityProviderName', () => {
+  test('a valid name is passed to the capacity provider', () => {
+    const { template } = addCapacity({ capacityProviderName: `Graviton_spot-${'x'.repeat(241)}` });
+    template.hasResourceProperties('AWS::ECS::CapacityProvider', { Name: `Graviton_spot-${'x'.repeat(241)}` });
+  });
+
+  test('a name that merely contains a reserved word is accepted', () => {
+    const { template } = addCapacity({ capacityProviderName: 'my-ecs-fargate-aws' });
+    template.hasResourceProperties('AWS::ECS::CapacityProvider', { Name: 'my-ecs-fargate-aws' });
+  });
+
+  test.each<[string, string, RegExp]>([
+    ['longer than 255 characters', 'a'.repeat(256), /Test\/Cluster\/Asg: capacityProviderName is 256 characters long, but it must have 1 to 255\. Shorten it\./],
+    ['empty', '', /capacityProviderName is 0 characters long, but it must have 1 to 255\. Give a non-empty name\./],
+    ['with a space', 'my provider', /capacityProviderName 'my provider' contains ' ', but it may only contain letters, digits, '_' and '-'\. Rename it\./],
+    ['starting with aws', 'awsGraviton', /capacityProviderName 'awsGraviton' starts with 'aws', a prefix ECS reserves for its own capacity providers .*Rename it, or leave it unset/],
+    ['starting with ecs', 'ecs-graviton', /capacityProviderName 'ecs-graviton' starts with 'ecs'/],
+    ['starting with fargate', 'fargate2', /capacityProviderName 'fargate2' starts with 'fargate'/],
+  ])('rejects a name %s', (_, capacityProviderName, message) => {
+    const attempt = () => addCapacity({ capacityProviderName });
+    expect(attempt).toThrow(ValidationError);
+    expect(attempt).toThrow(message);
+  });
+
+  test('skips a name that is a token', () => {
+    expect(() => addCapacity({ capacityProviderName: Lazy.string({ produce: () => 'aws' }) })).not.toThrow(ValidationError);
+  });
 });

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -7,7 +7,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { Capacity, WorkloadCluster } from '../../src';
+import { Capacity, WorkloadCluster, WorkloadVolume } from '../../src';
 import { ValidationError } from '../../src/core/errors';
 import { taskSecurityGroup } from '../../src/core/service';
 import { FARGATE_MEMORY_BY_CPU } from '../../src/core/task-definition';
@@ -425,6 +425,30 @@ describe('invalid task inputs', () => {
     ['containerPort 70000', { containerPort: 70000 }, /containerPort must be a whole number between 1 and 65535, got 70000/],
     ['memoryReservationMiB on Fargate', { memoryReservationMiB: 256 },
       /memoryReservationMiB \(256\) applies to EC2 capacity only; Fargate reserves the task memory\./],
+    ['10 sidecars (11 containers)', { cpu: 1024, memoryLimitMiB: 4096, sidecars: Array.from({ length: 10 }, (_, i) => ({ name: `s${i}`, image: IMAGE })) },
+      /sidecars has 10 containers: with the main container that makes 11, but an ECS task definition holds at most 10 containers\. Run at most 9 sidecars/],
+    ['a sidecar name with a dot', { sidecars: [{ name: 'log.router', image: IMAGE }] },
+      /sidecars\[0\]\.name 'log\.router' contains '\.', but it may only contain letters, digits, '_' and '-' \(ECS container names\)\. Rename it\./],
+    ['an empty sidecar name', { sidecars: [{ name: '', image: IMAGE }] }, /sidecars\[0\]\.name is 0 characters long, but it must have 1 to 255/],
+    ['a sidecar name over 255 characters', { sidecars: [{ name: 'x'.repeat(256), image: IMAGE }] }, /sidecars\[0\]\.name is 256 characters long/],
+    ['a volume name with a slash', { volumes: [WorkloadVolume.bindMount({ name: 'a/b', containerPath: '/tmp' })] },
+      /volumes\[0\]\.name 'a\/b' contains '\/', but it may only contain letters, digits, '_' and '-' \(ECS volume names\)/],
+    ['a health check interval below 5 s', { healthCheck: { command: ['CMD', 'true'], interval: Duration.seconds(4) } },
+      /healthCheck\.interval must be a whole number between 5 and 300 seconds, got 4\. ECS runs a health check every 5 to 300 seconds\./],
+    ['a health check interval above 300 s', { healthCheck: { command: ['CMD', 'true'], interval: Duration.seconds(301) } },
+      /healthCheck\.interval must be a whole number between 5 and 300 seconds, got 301/],
+    ['a health check timeout above 120 s', { healthCheck: { command: ['CMD', 'true'], interval: Duration.seconds(300), timeout: Duration.seconds(121) } },
+      /healthCheck\.timeout must be a whole number between 2 and 120 seconds, got 121/],
+    ['0 health check retries', { healthCheck: { command: ['CMD', 'true'], retries: 0 } },
+      /healthCheck\.retries must be a whole number between 1 and 10, got 0\. ECS retries a failed health check 1 to 10 times\./],
+    ['a health check start period above 300 s', { healthCheck: { command: ['CMD', 'true'], startPeriod: Duration.seconds(301) } },
+      /healthCheck\.startPeriod must be a whole number between 0 and 300 seconds, got 301\. .*grace period/],
+    ['a health check timeout above the default interval', { healthCheck: { command: ['CMD', 'true'], timeout: Duration.seconds(60) } },
+      /healthCheck\.timeout \(60\) must not exceed healthCheck\.interval \(30\)\. Lower healthCheck\.timeout or raise healthCheck\.interval\./],
+    ['a sidecar health check with 11 retries', { sidecars: [{ name: 'proxy', image: IMAGE, healthCheck: { command: ['CMD', 'true'], retries: 11 } }] },
+      /sidecars\[0\]\.healthCheck\.retries must be a whole number between 1 and 10, got 11/],
+    ['removalPolicy SNAPSHOT', { removalPolicy: RemovalPolicy.SNAPSHOT },
+      /Test\/Work: removalPolicy is SNAPSHOT, but CloudFormation snapshots databases and volumes only/],
   ])('rejects %s', (_, props, message) => {
     expect(() => build(props)).toThrow(ValidationError);
     expect(() => build(props)).toThrow(message);
@@ -491,5 +515,37 @@ describe('compliance', () => {
       circuitBreaker: { rollback: true },
     });
     expectCompliant(stack);
+  });
+});
+
+describe('limits at their edges are accepted', () => {
+  test('9 sidecars, 255-character names, health check limits', () => {
+    const template = build({
+      cpu: 4096,
+      memoryLimitMiB: 8192,
+      healthCheck: { command: ['CMD', 'true'], interval: Duration.seconds(300), timeout: Duration.seconds(120), retries: 10, startPeriod: Duration.seconds(300) },
+      sidecars: Array.from({ length: 9 }, (_, i) => ({
+        name: `${i}${'s'.repeat(254)}`,
+        image: IMAGE,
+        healthCheck: { command: ['CMD', 'true'], interval: Duration.seconds(5), timeout: Duration.seconds(2), retries: 1, startPeriod: Duration.seconds(0) },
+      })),
+      volumes: [WorkloadVolume.bindMount({ name: 'Scratch_tmp-1', containerPath: '/tmp' })],
+    });
+    const [taskDefinition] = Object.values(template.findResources('AWS::ECS::TaskDefinition')) as any[];
+    expect(taskDefinition.Properties.ContainerDefinitions).toHaveLength(10);
+    expect(mainContainer(template).HealthCheck).toEqual({ Command: ['CMD', 'true'], Interval: 300, Timeout: 120, Retries: 10, StartPeriod: 300 });
+  });
+});
+
+describe('log group removal policy', () => {
+  // Two log groups: the cluster's flow logs (always retained here) and the workload's.
+  test.each<[RemovalPolicy | undefined, string[]]>([
+    [undefined, ['Retain', 'Retain']],
+    [RemovalPolicy.RETAIN, ['Retain', 'Retain']],
+    [RemovalPolicy.DESTROY, ['Delete', 'Retain']],
+  ])('removalPolicy %s gives the log groups DeletionPolicy %j', (removalPolicy, policies) => {
+    const groups = Object.values(build({ removalPolicy }).findResources('AWS::Logs::LogGroup')) as any[];
+    expect(groups.map(g => g.DeletionPolicy).sort()).toEqual(policies);
+    expect(groups.map(g => g.UpdateReplacePolicy).sort()).toEqual(policies);
   });
 });

@@ -1,3 +1,4 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
 import { Capacity, WorkloadCluster, WorkloadContainerOptions } from '../../src';
@@ -13,6 +14,7 @@ export interface TestWorkloadProps extends WorkloadContainerOptions, PlacementOp
   readonly defaultContainerPort?: number;
   readonly constructEnvironment?: { [key: string]: string };
   readonly networkMode?: ecs.NetworkMode;
+  readonly removalPolicy?: RemovalPolicy;
 }
 
 /**

@@ -1,9 +1,10 @@
-import { Stack } from 'aws-cdk-lib';
+import { CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { IConstruct } from 'constructs';
 import { Capacity, WorkloadCluster, WorkloadVolume } from '../../src';
 import { DaemonAgent, DaemonAgentProps } from '../../src/daemon-agent/daemon-agent';
 import { instanceMemoryMiB } from '../../src/daemon-agent/instance-memory';
@@ -478,4 +479,28 @@ describe('compliance', () => {
 test('snapshot', () => {
   const { s } = agent({ containerPort: 24224, hostMounts: [{ hostPath: '/var/log/ecs', containerPath: '/host/var/log/ecs' }] });
   expect(stableTemplate(s.stack)).toMatchSnapshot();
+});
+
+/** Deletion / update-replace policy of every stateful resource under `scope`, by construct path. */
+function statefulPolicies(scope: IConstruct): string[] {
+  const types = ['AWS::S3::Bucket', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup', 'AWS::EFS::FileSystem', 'AWS::KMS::Key'];
+  return scope.node.findAll()
+    .filter((c): c is CfnResource => c instanceof CfnResource && types.includes(c.cfnResourceType))
+    .map(r => `${r.node.path}: ${r.cfnOptions.deletionPolicy}/${r.cfnOptions.updateReplacePolicy}`)
+    .sort();
+}
+
+describe('removalPolicy', () => {
+  test('by default the log group is retained', () => {
+    expect(statefulPolicies(build().agent)).toEqual(['Test/Agent/LogGroup/Resource: Retain/Retain']);
+  });
+
+  test('DESTROY deletes the log group', () => {
+    expect(statefulPolicies(build({ removalPolicy: RemovalPolicy.DESTROY }).agent)).toEqual(['Test/Agent/LogGroup/Resource: Delete/Delete']);
+  });
+
+  test('SNAPSHOT is rejected', () => {
+    expect(() => build({ removalPolicy: RemovalPolicy.SNAPSHOT }))
+      .toThrow(/Test\/Agent: removalPolicy is SNAPSHOT, but CloudFormation snapshots databases and volumes only/);
+  });
 });

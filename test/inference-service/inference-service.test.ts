@@ -1,4 +1,4 @@
-import { App, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -6,6 +6,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { IConstruct } from 'constructs';
 import { Capacity, WorkloadCluster } from '../../src';
 import { InferenceService, InferenceServiceProps, LoadBalancerType } from '../../src/inference-service/inference-service';
 import { complianceFindings, expectCompliant, newStack, stableTemplate } from '../compliance';
@@ -778,6 +779,10 @@ describe('validation', () => {
     ['gpuCount on explicit Fargate capacity', { gpuCount: 1, capacity: Capacity.fargate() }, /gpuCount is 1, but Fargate has no GPUs/],
     ['placement on Fargate', { placementStrategies: [ecs.PlacementStrategy.packedByCpu()] },
       /placementStrategies \(1 given\) apply to EC2 capacity only/],
+    ['removalPolicy SNAPSHOT', { removalPolicy: RemovalPolicy.SNAPSHOT },
+      /Test\/Inference: removalPolicy is SNAPSHOT, but CloudFormation snapshots databases and volumes only/],
+    ['modelStore.removalPolicy SNAPSHOT', { modelStore: { mountPath: '/models', removalPolicy: RemovalPolicy.SNAPSHOT } },
+      /modelStore\.removalPolicy is SNAPSHOT, but CloudFormation snapshots databases and volumes only/],
   ])('rejects %s', (_name, props, message) => {
     const s = setup();
     const fixed: Partial<InferenceServiceProps> = { ...props };
@@ -813,5 +818,49 @@ describe('validation', () => {
     const s = setup();
     expect(() => new InferenceService(s.stack, 'Inference', { cluster: s.cluster, image: IMAGE, minTasks: 3, maxTasks: 1 }))
       .toThrow(/^Test\/Inference: minTasks/);
+  });
+});
+
+/** Deletion / update-replace policy of every stateful resource under `scope`, by construct path. */
+function statefulPolicies(scope: IConstruct): string[] {
+  const types = ['AWS::S3::Bucket', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup', 'AWS::EFS::FileSystem', 'AWS::KMS::Key'];
+  return scope.node.findAll()
+    .filter((c): c is CfnResource => c instanceof CfnResource && types.includes(c.cfnResourceType))
+    .map(r => `${r.node.path}: ${r.cfnOptions.deletionPolicy}/${r.cfnOptions.updateReplacePolicy}`)
+    .sort();
+}
+
+describe('removalPolicy', () => {
+  test('by default the log group and a new model store file system are retained', () => {
+    expect(statefulPolicies(build({ modelStore: { mountPath: '/models' } }).service)).toEqual([
+      'Test/Inference/LogGroup/Resource: Retain/Retain',
+      'Test/Inference/ModelStore/Resource: Retain/Retain',
+    ]);
+  });
+
+  test('DESTROY deletes the log group and the model store file system', () => {
+    expect(statefulPolicies(build({ modelStore: { mountPath: '/models' }, removalPolicy: RemovalPolicy.DESTROY }).service)).toEqual([
+      'Test/Inference/LogGroup/Resource: Delete/Delete',
+      'Test/Inference/ModelStore/Resource: Delete/Delete',
+    ]);
+  });
+
+  test('modelStore.removalPolicy wins for the file system', () => {
+    const built = build({ modelStore: { mountPath: '/models', removalPolicy: RemovalPolicy.RETAIN }, removalPolicy: RemovalPolicy.DESTROY });
+    expect(statefulPolicies(built.service)).toEqual([
+      'Test/Inference/LogGroup/Resource: Delete/Delete',
+      'Test/Inference/ModelStore/Resource: Retain/Retain',
+    ]);
+  });
+
+  test('removalPolicy applies to the log group with a given file system', () => {
+    const s = setup();
+    const fileSystem = efs.FileSystem.fromFileSystemAttributes(s.stack, 'Fs', {
+      fileSystemId: 'fs-1', securityGroup: ec2.SecurityGroup.fromSecurityGroupId(s.stack, 'Sg', 'sg-1'),
+    });
+    const service = new InferenceService(s.stack, 'Inference', {
+      cluster: s.cluster, image: IMAGE, modelStore: { mountPath: '/models', fileSystem }, removalPolicy: RemovalPolicy.DESTROY,
+    });
+    expect(statefulPolicies(service)).toEqual(['Test/Inference/LogGroup/Resource: Delete/Delete']);
   });
 });

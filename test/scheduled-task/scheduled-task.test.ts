@@ -1,4 +1,4 @@
-import { Duration, Stack, TimeZone } from 'aws-cdk-lib';
+import { CfnResource, Duration, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -8,6 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { IConstruct } from 'constructs';
 import { Capacity, WorkloadCluster, WorkloadVolume } from '../../src';
 import { ScheduledTask, ScheduledTaskProps } from '../../src/scheduled-task/scheduled-task';
 import { expectCompliant, newStack, stableTemplate } from '../compliance';
@@ -622,6 +623,11 @@ describe('rejects', () => {
     ['start after end', { start: new Date(Date.UTC(2031, 0, 1)), end: new Date(Date.UTC(2030, 0, 1)) },
       /start \(2031-01-01T00:00:00\.000Z\) must be before end \(2030-01-01T00:00:00\.000Z\)/],
     ['GPUs on Fargate', { gpuCount: 1 }, /gpuCount is 1, but Fargate has no GPUs/],
+    ['a scheduleName over 64 characters', { scheduleName: 'n'.repeat(65) }, /Test\/Job: scheduleName is 65 characters long, but it must have 1 to 64\. Shorten it\./],
+    ['an empty scheduleName', { scheduleName: '' }, /scheduleName is 0 characters long, but it must have 1 to 64\. Give a non-empty name\./],
+    ['a scheduleName with a slash', { scheduleName: 'reports/nightly' },
+      /scheduleName 'reports\/nightly' contains '\/', but it may only contain letters, digits, '\.', '_' and '-'\. Rename it\./],
+    ['removalPolicy SNAPSHOT', { removalPolicy: RemovalPolicy.SNAPSHOT }, /Test\/Job: removalPolicy is SNAPSHOT, but CloudFormation snapshots databases and volumes only/],
   ])('%s', (_name, props, message) => {
     expect(() => build(props)).toThrow(message);
   });
@@ -634,5 +640,46 @@ describe('rejects', () => {
   test('a capacity provider of another cluster', () => {
     expect(() => build({}, stack => ({ capacity: Capacity.ec2(armProvider(new WorkloadCluster(stack, 'Other'))) })))
       .toThrow(/capacity uses capacity provider 'Test\/Other\/Arm\/CapacityProvider', which was not added to cluster 'Test\/Cluster'/);
+  });
+});
+
+/** Deletion / update-replace policy of every stateful resource under `scope`, by construct path. */
+function statefulPolicies(scope: IConstruct): string[] {
+  const types = ['AWS::S3::Bucket', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup', 'AWS::EFS::FileSystem', 'AWS::KMS::Key'];
+  return scope.node.findAll()
+    .filter((c): c is CfnResource => c instanceof CfnResource && types.includes(c.cfnResourceType))
+    .map(r => `${r.node.path}: ${r.cfnOptions.deletionPolicy}/${r.cfnOptions.updateReplacePolicy}`)
+    .sort();
+}
+
+describe('scheduleName', () => {
+  test('a 64-character name of letters, digits, dots, underscores and hyphens is accepted', () => {
+    const name = `Nightly.report_v2-${'x'.repeat(46)}`;
+    build({ scheduleName: name }).template.hasResourceProperties('AWS::Scheduler::Schedule', { Name: name });
+  });
+});
+
+describe('removalPolicy', () => {
+  test('by default the dead-letter queue and the log groups are retained', () => {
+    expect(statefulPolicies(build({ timeout: Duration.hours(1) }).job)).toEqual([
+      'Test/Job/DeadLetterQueue/Resource: Retain/Retain',
+      'Test/Job/LogGroup/Resource: Retain/Retain',
+      'Test/Job/StateMachineLogs/Resource: Retain/Retain',
+    ]);
+  });
+
+  test('DESTROY deletes them with the stack', () => {
+    expect(statefulPolicies(build({ timeout: Duration.hours(1), removalPolicy: RemovalPolicy.DESTROY }).job)).toEqual([
+      'Test/Job/DeadLetterQueue/Resource: Delete/Delete',
+      'Test/Job/LogGroup/Resource: Delete/Delete',
+      'Test/Job/StateMachineLogs/Resource: Delete/Delete',
+    ]);
+  });
+
+  test('a given dead-letter queue is never touched', () => {
+    const { job, stack } = build({ removalPolicy: RemovalPolicy.DESTROY },
+      s => ({ deadLetterQueue: new sqs.Queue(s, 'Dlq', { removalPolicy: RemovalPolicy.RETAIN }) }));
+    expect(statefulPolicies(job)).toEqual(['Test/Job/LogGroup/Resource: Delete/Delete']);
+    expect(statefulPolicies(stack.node.findChild('Dlq'))).toEqual(['Test/Dlq/Resource: Retain/Retain']);
   });
 });
