@@ -91,7 +91,7 @@ export interface WorkloadContainerOptions {
   /**
    * Task memory in MiB; the main container's hard limit is this minus the sidecars' limits.
    * On Fargate it must be a valid pair with `cpu`.
-   * @default 512
+   * @default - the smallest memory Fargate accepts with `cpu` (512 with the default cpu of 256, 2048 with 1024)
    */
   readonly memoryLimitMiB?: number;
 

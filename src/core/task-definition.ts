@@ -67,7 +67,10 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
   const asg = props.cluster.asgCapacity.find(c => c.capacityProvider === props.capacity.provider);
   const taskLevel = fargate || (props.taskLevelResources ?? true);
   const cpu = props.cpu ?? 256;
-  const memory = props.memoryLimitMiB ?? (props.memoryReservationMiB !== undefined && !taskLevel ? undefined : 512);
+  // Default memory: the smallest Fargate accepts with this CPU (512 MiB with the default 256 CPU units).
+  const memory = props.memoryLimitMiB ?? (props.memoryReservationMiB !== undefined && !taskLevel
+    ? undefined
+    : FARGATE_MEMORY_BY_CPU[cpu]?.[0] ?? 512);
   const gpuCount = props.gpuCount ?? 0;
   const cpuArchitecture = props.cpuArchitecture ?? asg?.cpuArchitecture
     ?? (gpuCount > 0 ? ecs.CpuArchitecture.X86_64 : ecs.CpuArchitecture.ARM64);

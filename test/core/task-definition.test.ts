@@ -165,11 +165,15 @@ describe('Fargate CPU/memory combinations', () => {
     [4096, 31744, /Valid memoryLimitMiB values for cpu 4096: 8192 to 30720 in steps of 1024/],
     [8192, 17408, /memoryLimitMiB 17408 is not valid with cpu 8192 on Fargate\. Valid memoryLimitMiB values for cpu 8192: 16384 to 61440 in steps of 4096/],
     [16384, 36864, /Valid memoryLimitMiB values for cpu 16384: 32768 to 122880 in steps of 8192/],
-    [1024, undefined, /memoryLimitMiB 512 is not valid with cpu 1024 on Fargate/],
   ])('rejects cpu %d with %s MiB and lists the valid memory values', (cpu, memoryLimitMiB, message) => {
     expect(() => build({ cpu, memoryLimitMiB })).toThrow(ValidationError);
     expect(() => build({ cpu, memoryLimitMiB })).toThrow(message);
   });
+
+  test.each([[256, 512], [512, 1024], [1024, 2048], [2048, 4096], [4096, 8192], [8192, 16384], [16384, 32768]])(
+    'cpu %d without memoryLimitMiB gets the smallest valid Fargate memory, %d MiB', (cpu, memory) => {
+      build({ cpu }).hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: String(cpu), Memory: String(memory) });
+    });
 
   test.each([128, 300, 3072, 32768])('rejects cpu %d, which Fargate does not offer', (cpu) => {
     expect(() => build({ cpu, memoryLimitMiB: 2048 }))
