@@ -386,20 +386,20 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
     checkRemovalPolicy(this, 'removalPolicy', props.removalPolicy);
     checkRange(this, 'minTasks', minTasks, 0, 5000, 'Use 0 to scale to zero when the queue is empty.');
     checkOrder(this, 'minTasks', minTasks, 'maxTasks', props.maxTasks);
-    checkRange(this, 'jobTimeout', jobTimeout.toSeconds(), 1, MAX_VISIBILITY_SECONDS,
+    checkRange(this, 'jobTimeout', jobTimeout.toSeconds({ integral: false }), 1, MAX_VISIBILITY_SECONDS,
       'SQS hides a received message for at most 12 hours; split longer jobs into steps that each fit.', { unit: 'seconds' });
     checkRange(this, 'maxReceiveCount', props.maxReceiveCount, 1, 1000,
       'SQS moves a message to the dead-letter queue after 1 to 1000 receives.');
     checkRange(this, 'scaleInIdlePeriod', idlePeriod.toMinutes({ integral: false }), 1, 1440,
       'Give whole minutes: the idle alarms evaluate one-minute periods over at most a day.', { unit: 'minutes' });
-    checkRange(this, 'maxMessageAge', props.maxMessageAge?.toSeconds(), 60, 14 * 24 * 3600,
+    checkRange(this, 'maxMessageAge', props.maxMessageAge?.toSeconds({ integral: false }), 60, 14 * 24 * 3600,
       'SQS keeps a message at most 14 days.', { unit: 'seconds' });
     const target = props.backlogPerTaskTarget;
-    if (target !== undefined && !isUnresolved(target) && !(target > 0)) {
+    if (target !== undefined && !isUnresolved(target) && !(target > 0 && Number.isFinite(target))) {
       throw new ValidationError(this,
-        `backlogPerTaskTarget must be greater than 0, got ${show(target)}. Give the messages waiting per task you accept (acceptable latency ÷ time per job), e.g. 1.`);
+        `backlogPerTaskTarget must be a finite number greater than 0, got ${show(target)}. Give the messages waiting per task you accept (acceptable latency ÷ time per job), e.g. 1.`);
     }
-    const visibility = props.visibilityTimeout?.toSeconds();
+    const visibility = props.visibilityTimeout?.toSeconds({ integral: false });
     checkRange(this, 'visibilityTimeout', visibility, 0, MAX_VISIBILITY_SECONDS, 'SQS allows at most 12 hours.', { unit: 'seconds' });
     if (visibility !== undefined && !isUnresolved(visibility) && !isUnresolved(jobTimeout.toSeconds()) && visibility < jobTimeout.toSeconds()) {
       throw new ValidationError(this,

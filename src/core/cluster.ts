@@ -136,7 +136,8 @@ export interface AsgCapacityOptions {
   readonly managedTerminationProtection?: boolean;
 
   /**
-   * Managed instance draining: tasks are moved off an instance before it is terminated.
+   * Managed instance draining: tasks are moved off an instance before it is terminated. With it off,
+   * nothing drains instances (this library never installs aws-cdk-lib's Lambda-based drain hook).
    * @default true
    */
   readonly managedDraining?: boolean;
@@ -287,7 +288,7 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
     checkOrder(scope, 'minimumScalingStepSize', props.minimumScalingStepSize ?? 1, 'maximumScalingStepSize', props.maximumScalingStepSize ?? 10);
     checkRange(scope, 'rootVolumeSizeGiB', props.rootVolumeSizeGiB, 30, 16384,
       'The ECS-optimized AMIs need at least 30 GiB; gp3 allows up to 16384 GiB.');
-    const warmup = props.instanceWarmupPeriod?.toSeconds();
+    const warmup = props.instanceWarmupPeriod?.toSeconds({ integral: false });
     checkRange(scope, 'instanceWarmupPeriod', warmup, 0, 10000, 'ECS accepts 0–10000 seconds.', { unit: 'seconds' });
     checkName(scope, 'capacityProviderName', props.capacityProviderName, 255, /[A-Za-z0-9_-]/, 'letters, digits, \'_\' and \'-\'');
     const reserved = props.capacityProviderName === undefined || isUnresolved(props.capacityProviderName)
@@ -397,7 +398,10 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
       enableManagedDraining: props.managedDraining ?? true,
       machineImageType: ecs.MachineImageType.AMAZON_LINUX_2,
     });
-    this.ownCluster.addAsgCapacityProvider(capacityProvider);
+    // No Lambda: aws-cdk-lib's legacy drain hook (Lambda + topic) is never added; managed draining replaces it.
+    // addAsgCapacityProvider reads taskDrainTime (0 = no hook) though its options type does not declare it.
+    const noDrainHook = { taskDrainTime: Duration.seconds(0) } as unknown as ecs.AddAutoScalingGroupCapacityOptions;
+    this.ownCluster.addAsgCapacityProvider(capacityProvider, noDrainHook);
     if (gpu) {
       autoScalingGroup.addUserData('echo ECS_ENABLE_GPU_SUPPORT=true >> /etc/ecs/ecs.config');
     }

@@ -23,6 +23,8 @@ export class ValidationError extends Error {
 export function show(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
   if (value === undefined) return 'undefined';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  if (Array.isArray(value)) return `[${value.map(show).join(', ')}]`;
   if (typeof value === 'object' && value !== null && 'toString' in value && value.toString !== Object.prototype.toString) {
     return String(value);
   }

@@ -96,7 +96,7 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
       'cpuArchitecture is ARM64 with gpuCount > 0, but the ECS GPU AMI is x86_64 only. Set cpuArchitecture to ecs.CpuArchitecture.X86_64.');
   }
   const stopTimeout = props.stopTimeout ?? Duration.seconds(30);
-  checkRange(scope, 'stopTimeout', stopTimeout.toSeconds(), 2, 120,
+  checkRange(scope, 'stopTimeout', stopTimeout.toSeconds({ integral: false }), 2, 120,
     'ECS waits at most 120 seconds between SIGTERM and SIGKILL; finish or checkpoint work within that.', { unit: 'seconds' });
   checkHealthCheck(scope, 'healthCheck', props.healthCheck);
   if (sidecars.length > 9) {
@@ -114,6 +114,17 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
     }
     names.add(s.name);
     checkRange(scope, `sidecars[${i}].memoryLimitMiB`, s.memoryLimitMiB, 6, 122880, 'Docker needs at least 6 MiB per container.');
+    const waitsFor = s.mainContainerWaitsFor;
+    if ((s.essential ?? false) && (waitsFor === ecs.ContainerDependencyCondition.COMPLETE || waitsFor === ecs.ContainerDependencyCondition.SUCCESS)) {
+      throw new ValidationError(scope,
+        `sidecars[${i}] ('${s.name}') is essential and the main container waits for it to ${waitsFor}, but an essential container that exits stops the whole task (ECS rejects the pair). ` +
+        'Set essential: false for an init container, or wait for START / HEALTHY.');
+    }
+  }
+  const sidecarCpu = sidecars.reduce((sum, s) => sum + (s.cpu ?? 0), 0);
+  if (taskLevel && !isUnresolved(cpu) && !sidecars.some(s => isUnresolved(s.cpu)) && sidecarCpu > cpu) {
+    throw new ValidationError(scope,
+      `sidecars reserve ${sidecarCpu} CPU units in all, more than the task's cpu (${cpu}). Raise cpu or lower the sidecars' cpu.`);
   }
 
   const role = taskRole(scope, 'TaskRole', `Application permissions of ${scope.node.path}`);
@@ -216,6 +227,15 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
     }
     volumeNames.add(v.name);
   }
+  const mountPaths = new Map<string, string>();
+  for (const v of props.volumes ?? []) {
+    const other = mountPaths.get(v.containerPath);
+    if (other !== undefined) {
+      throw new ValidationError(scope,
+        `volumes '${other}' and '${v.name}' are both mounted at containerPath ${show(v.containerPath)}; Docker refuses to start a container with two mounts on one path. Give each volume its own containerPath.`);
+    }
+    mountPaths.set(v.containerPath, v.name);
+  }
   const volumes = (props.volumes ?? []).map((v, i) => v._bind(scope, props.capacity.kind, taskDefinition, container, `volumes[${i}]`));
   return { taskDefinition, container, logGroup, volumes };
 }
@@ -250,12 +270,12 @@ function validateResources(scope: Construct, fargate: boolean, cpu: number, memo
 /** The limits ECS puts on a container health check (aws-cdk-lib checks some of them with an error of its own). */
 function checkHealthCheck(scope: Construct, prop: string, hc: ecs.HealthCheck | undefined): void {
   if (!hc) return;
-  const interval = hc.interval?.toSeconds();
-  const timeout = hc.timeout?.toSeconds();
+  const interval = hc.interval?.toSeconds({ integral: false });
+  const timeout = hc.timeout?.toSeconds({ integral: false });
   checkRange(scope, `${prop}.interval`, interval, 5, 300, 'ECS runs a health check every 5 to 300 seconds.', { unit: 'seconds' });
   checkRange(scope, `${prop}.timeout`, timeout, 2, 120, 'ECS waits 2 to 120 seconds for a health check.', { unit: 'seconds' });
   checkRange(scope, `${prop}.retries`, hc.retries, 1, 10, 'ECS retries a failed health check 1 to 10 times.');
-  checkRange(scope, `${prop}.startPeriod`, hc.startPeriod?.toSeconds(), 0, 300,
+  checkRange(scope, `${prop}.startPeriod`, hc.startPeriod?.toSeconds({ integral: false }), 0, 300,
     'ECS ignores failed health checks for 0 to 300 seconds after start; for a longer warm-up, use the service\'s health check grace period.', { unit: 'seconds' });
   checkOrder(scope, `${prop}.timeout`, timeout ?? 5, `${prop}.interval`, interval ?? 30);
 }

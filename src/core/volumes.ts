@@ -15,9 +15,16 @@ export interface EfsVolumeOptions {
 
   /**
    * Access point to mount through.
-   * @default - an access point on `/` of the file system that maps every user to UID/GID 1000
+   * @default - an access point on `rootDirectory` that maps every user to UID/GID 1000
    */
   readonly accessPoint?: efs.IAccessPoint;
+
+  /**
+   * Directory of the file system the created access point exposes (created, owned by UID/GID 1000,
+   * mode 755, when absent). Nothing outside it is visible to the task. Ignored with `accessPoint`.
+   * @default - `/<name>`
+   */
+  readonly rootDirectory?: string;
 
   /**
    * Whether the container may only read. The task role gets `ClientWrite` only when false.
@@ -161,7 +168,7 @@ export class WorkloadVolume {
     let bound: BoundVolume = {};
     switch (this.kind) {
       case WorkloadVolumeKind.EFS:
-        bound = this.bindEfs(scope, taskDefinition);
+        bound = this.bindEfs(scope, taskDefinition, prop);
         break;
       case WorkloadVolumeKind.BIND_MOUNT: {
         const o = this.options as BindMountVolumeOptions;
@@ -199,11 +206,15 @@ export class WorkloadVolume {
     return bound;
   }
 
-  private bindEfs(scope: Construct, taskDefinition: ecs.TaskDefinition): BoundVolume {
+  private bindEfs(scope: Construct, taskDefinition: ecs.TaskDefinition, prop: string): BoundVolume {
     const o = this.options as EfsVolumeOptions;
-    const accessPoint = o.accessPoint ?? new efs.AccessPoint(scope, `${pascal(this.name)}AccessPoint`, {
+    const rootDirectory = o.rootDirectory ?? `/${this.name}`;
+    checkAbsolute(scope, `${prop}.rootDirectory`, rootDirectory);
+    // Not '/': Control Tower (CT.EFS.PR.x) wants every access point confined to a directory.
+    const accessPoint = o.accessPoint ?? new efs.AccessPoint(scope, `${this.name}AccessPoint`, {
       fileSystem: o.fileSystem,
-      path: '/',
+      path: rootDirectory,
+      createAcl: { ownerUid: '1000', ownerGid: '1000', permissions: '755' },
       posixUser: { uid: '1000', gid: '1000' },
     });
     taskDefinition.addVolume({
@@ -234,8 +245,4 @@ export function checkAbsolute(scope: Construct, prop: string, path: string): voi
   if (!path.startsWith('/') || path.includes('..')) {
     throw new ValidationError(scope, `${prop} must be an absolute path without '..', got ${show(path)}. Start it with '/', e.g. '/models'.`);
   }
-}
-
-function pascal(name: string): string {
-  return name.split(/[^A-Za-z0-9]/).filter(Boolean).map(p => p[0].toUpperCase() + p.slice(1)).join('');
 }

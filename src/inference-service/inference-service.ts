@@ -477,6 +477,10 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
         id: 'AwsSolutions-EC23',
         reason: 'internetFacing is true, so the listener accepts clients from anywhere by request; pass allowedPeers to narrow it.',
       });
+      if (![80, 443].includes(this.listenerPort)) {
+        suppressGuardRule(lbSecurityGroup, 'vpc_sg_open_only_to_authorized_ports_check',
+          `internetFacing is true, so listener port ${this.listenerPort} is open to anyone by request; pass allowedPeers to narrow it.`);
+      }
     } else if (props.allowedPeers === undefined && peers.some(p => Token.isUnresolved(p.uniqueId))) {
       // Imported VPC without literal CIDRs: the rules cannot resolve the VPC's CIDR block.
       const reason = 'The only client ingress is the VPC\'s own CIDR block (Fn::GetAtt of the VPC, never 0.0.0.0/0), which the rule cannot resolve. Pass allowedPeers with literal CIDRs to let the rule check them.';
@@ -555,9 +559,9 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
     checkOrder(this, 'minTasks', minTasks, 'maxTasks', maxTasks);
     checkRange(this, 'requestsPerTarget', props.requestsPerTarget, 1, 1000000, 'Give the requests per task per minute to keep.');
     checkRange(this, 'targetCpuUtilizationPercent', props.targetCpuUtilizationPercent, 1, 100, 'Give a percentage.');
-    checkRange(this, 'healthCheckGracePeriod', gracePeriod.toSeconds(), 0, 2147483647,
+    checkRange(this, 'healthCheckGracePeriod', gracePeriod.toSeconds({ integral: false }), 0, 2147483647,
       'ECS accepts 0–2147483647 seconds; give the time the model needs to load.', { unit: 'seconds' });
-    checkRange(this, 'deregistrationDelay', deregistrationDelay.toSeconds(), 0, 3600,
+    checkRange(this, 'deregistrationDelay', deregistrationDelay.toSeconds({ integral: false }), 0, 3600,
       'Elastic Load Balancing accepts 0–3600 seconds.', { unit: 'seconds' });
     if (!isUnresolved(healthCheckPath) && !healthCheckPath.startsWith('/')) {
       throw new ValidationError(this, `healthCheckPath must start with '/', got ${show(healthCheckPath)}. Use e.g. '/health'.`);
@@ -602,6 +606,11 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
       if (m.accessPoint && m.rootDirectory !== undefined) {
         throw new ValidationError(this,
           `modelStore.rootDirectory (${show(m.rootDirectory)}) is ignored with modelStore.accessPoint, whose own root directory applies. Remove one of them.`);
+      }
+      if (m.throughputMode === efs.ThroughputMode.PROVISIONED) {
+        throw new ValidationError(this,
+          'modelStore.throughputMode is PROVISIONED, which needs a provisioned throughput this construct does not take. ' +
+          'Use ELASTIC (the default) or BURSTING, or create the file system yourself and pass it as modelStore.fileSystem.');
       }
       if (m.fileSystem && (m.throughputMode !== undefined || m.removalPolicy !== undefined)) {
         throw new ValidationError(this,

@@ -608,8 +608,10 @@ describe('rejects invalid input', () => {
       return { inputBucket: bucket, outputBucket: bucket, inputPrefix: 'in/' };
     }, /outputPrefix '' overlaps inputPrefix 'in\/'/],
     ['an empty inputSuffix', () => ({ inputSuffix: '' }), /inputSuffix is '', which matches every key/],
-    ['backlogPerTaskTarget of 0', () => ({ backlogPerTaskTarget: 0 }), /backlogPerTaskTarget must be greater than 0, got 0\. Give the messages waiting per task/],
-    ['negative backlogPerTaskTarget', () => ({ backlogPerTaskTarget: -2 }), /backlogPerTaskTarget must be greater than 0, got -2/],
+    ['backlogPerTaskTarget of 0', () => ({ backlogPerTaskTarget: 0 }), /backlogPerTaskTarget must be a finite number greater than 0, got 0\. Give the messages waiting per task/],
+    ['infinite backlogPerTaskTarget', () => ({ backlogPerTaskTarget: Infinity }), /backlogPerTaskTarget must be a finite number greater than 0, got Infinity/],
+    ['jobTimeout of fractional seconds', () => ({ jobTimeout: Duration.millis(1500) }), /jobTimeout must be a whole number between 1 and 43200 seconds, got 1\.5/],
+    ['negative backlogPerTaskTarget', () => ({ backlogPerTaskTarget: -2 }), /backlogPerTaskTarget must be a finite number greater than 0, got -2/],
     ['visibilityTimeout shorter than jobTimeout', () => ({ visibilityTimeout: Duration.minutes(5), jobTimeout: Duration.minutes(10) }), /visibilityTimeout \(300 seconds\) is shorter than jobTimeout \(600 seconds\).*Raise visibilityTimeout/],
     ['visibilityTimeout above 12 hours', () => ({ visibilityTimeout: Duration.hours(13) }), /visibilityTimeout must be .* got 46800\. SQS allows at most 12 hours/],
     ['scaleInIdlePeriod that is not whole minutes', () => ({ scaleInIdlePeriod: Duration.seconds(90) }), /scaleInIdlePeriod must be a whole number between 1 and 1440 minutes, got 1\.5/],

@@ -394,6 +394,9 @@ describe('addAsgCapacity', () => {
         ManagedDraining: 'DISABLED',
       }),
     });
+    // Without managed protection and draining, aws-cdk-lib would add its Lambda drain hook: never here.
+    template.resourceCountIs('AWS::Lambda::Function', 0);
+    template.resourceCountIs('AWS::AutoScaling::LifecycleHook', 0);
     template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
       MinSize: '1',
       MaxSize: '8',

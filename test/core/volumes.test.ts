@@ -45,6 +45,25 @@ describe('WorkloadVolume factories', () => {
 });
 
 describe('EFS volumes', () => {
+  test('the created access point is confined to rootDirectory when given', () => {
+    const { stack, cluster, fileSystem } = setup();
+    new TestWorkload(stack, 'Work', {
+      cluster, image: IMAGE, volumes: [WorkloadVolume.efs({ fileSystem, containerPath: '/models', rootDirectory: '/shared/models' })],
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::EFS::AccessPoint', { RootDirectory: { Path: '/shared/models' } });
+  });
+
+  test('volumes whose names differ only in punctuation get their own access points', () => {
+    const { stack, cluster, fileSystem } = setup();
+    new TestWorkload(stack, 'Work', {
+      cluster, image: IMAGE, volumes: [
+        WorkloadVolume.efs({ fileSystem, containerPath: '/a', name: 'a-b' }),
+        WorkloadVolume.efs({ fileSystem, containerPath: '/b', name: 'a_b' }),
+      ],
+    });
+    Template.fromStack(stack).resourceCountIs('AWS::EFS::AccessPoint', 2);
+  });
+
   test('mount with transit encryption and IAM through a new access point, read-only, ClientMount only', () => {
     const { stack, cluster, fileSystem } = setup();
     const work = new TestWorkload(stack, 'Work', {
@@ -54,7 +73,7 @@ describe('EFS volumes', () => {
     template.hasResourceProperties('AWS::EFS::AccessPoint', {
       FileSystemId: { Ref: Match.stringLikeRegexp('^Models') },
       PosixUser: { Uid: '1000', Gid: '1000' },
-      RootDirectory: { Path: '/' },
+      RootDirectory: { Path: '/efs', CreationInfo: { OwnerUid: '1000', OwnerGid: '1000', Permissions: '755' } },
     });
     const props = taskDefinition(stack);
     expect(props.Volumes).toEqual([{
@@ -62,7 +81,7 @@ describe('EFS volumes', () => {
       EFSVolumeConfiguration: {
         FilesystemId: { Ref: expect.stringMatching(/^Models/) },
         TransitEncryption: 'ENABLED',
-        AuthorizationConfig: { AccessPointId: { Ref: expect.stringMatching(/^WorkEfsAccessPoint/) }, IAM: 'ENABLED' },
+        AuthorizationConfig: { AccessPointId: { Ref: expect.stringMatching(/^WorkefsAccessPoint/) }, IAM: 'ENABLED' },
       },
     }]);
     expect(props.ContainerDefinitions[0].MountPoints).toEqual([{ SourceVolume: 'efs', ContainerPath: '/models', ReadOnly: true }]);

@@ -732,6 +732,14 @@ describe('overrides', () => {
     expectCompliant(s.stack);
   });
 
+  test('internet-facing on a custom port without allowedPeers: open to anyone by request, acknowledged as such', () => {
+    const s = setup();
+    new InferenceService(s.stack, 'Inference', {
+      cluster: s.cluster, image: IMAGE, certificate: s.certificate, internetFacing: true, listenerPort: 8443,
+    });
+    expectCompliant(s.stack);
+  });
+
   test('snapshot of a service with HTTPS and a model store', () => {
     const s = setup();
     new InferenceService(s.stack, 'Inference', {
@@ -755,6 +763,8 @@ describe('validation', () => {
       /sslPolicy \(ELBSecurityPolicy-TLS13-1-3-2021-06\) needs a certificate: without one the listener is plain HTTP/],
     ['listenerPort 80 with a certificate', { listenerPort: 80, certificate: 'CERT' as any },
       /listenerPort is 80 with a certificate: port 80 is plain HTTP by convention and carries the redirect to HTTPS/],
+    ['a model store with PROVISIONED throughput', { modelStore: { mountPath: '/models', throughputMode: efs.ThroughputMode.PROVISIONED } },
+      /modelStore.throughputMode is PROVISIONED, which needs a provisioned throughput this construct does not take.*Use ELASTIC/],
     ['a model store path that is not absolute', { modelStore: { mountPath: 'models' } },
       /modelStore.mountPath must be an absolute path without '\.\.', got 'models'/],
     ['a model store root directory that is not absolute', { modelStore: { mountPath: '/models', rootDirectory: 'llm' } },

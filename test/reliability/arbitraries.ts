@@ -245,8 +245,7 @@ const sidecarArb: fc.Arbitrary<SidecarSpec> = fc.record({
   let spec = s;
   // HEALTHY needs a health check (a ValidationError otherwise: tested among the invalid props).
   if (spec.waitsFor === 'HEALTHY' && !spec.healthCheck) spec = { ...spec, waitsFor: 'START' };
-  // known bug: COMPLETE / SUCCESS on an essential sidecar is accepted at synth time, but ECS rejects it
-  // ("This condition can't be set on an essential container"). Kept away from the valid props.
+  // ECS rejects COMPLETE / SUCCESS on an essential sidecar (a ValidationError here); valid props avoid it.
   if ((spec.waitsFor === 'COMPLETE' || spec.waitsFor === 'SUCCESS') && spec.essential) spec = { ...spec, essential: false };
   return spec;
 });
@@ -281,13 +280,6 @@ export type VolumeSpec =
   | { readonly kind: 'docker'; readonly name: string; readonly path: string; readonly driverOpts?: { [k: string]: string }; readonly shared?: boolean; readonly readOnly?: boolean }
   | { readonly kind: 'efs'; readonly name: string; readonly path: string; readonly accessPoint?: boolean; readonly readOnly?: boolean };
 
-/**
- * known bug: `WorkloadVolume.efs` without `accessPoint` creates an access point on '/', which the Control Tower
- * rule efs_access_point_enforce_root_directory_check (CT.EFS.PR.?) flags on every such volume: a finding of the
- * construct's own default. Valid props therefore always give an access point; set FC_EFS_DEFAULT_AP=1 to generate
- * the default again (and see the finding).
- */
-const efsDefaultAccessPoint = process.env.FC_EFS_DEFAULT_AP === '1';
 
 const volumeName = fc.stringMatching(/^[a-z][a-z0-9_-]{0,11}$/);
 const ro = fc.option(fc.boolean(), { nil: undefined });
@@ -296,7 +288,7 @@ const ro = fc.option(fc.boolean(), { nil: undefined });
 function volumeArb(ec2Capacity: boolean): fc.Arbitrary<VolumeSpec> {
   const kinds: fc.Arbitrary<VolumeSpec>[] = [
     fc.record({ kind: fc.constant('scratch' as const), name: volumeName, path: absPath, readOnly: ro }, { requiredKeys: ['kind', 'name', 'path'] }),
-    fc.record({ kind: fc.constant('efs' as const), name: volumeName, path: absPath, accessPoint: efsDefaultAccessPoint ? fc.boolean() : fc.constant(true), readOnly: ro },
+    fc.record({ kind: fc.constant('efs' as const), name: volumeName, path: absPath, accessPoint: fc.boolean(), readOnly: ro },
       { requiredKeys: ['kind', 'name', 'path', 'accessPoint'] }),
   ];
   if (ec2Capacity) {
@@ -315,34 +307,23 @@ function volumeArb(ec2Capacity: boolean): fc.Arbitrary<VolumeSpec> {
   return fc.oneof(...kinds);
 }
 
-/** PascalCase of a volume name, as the EFS access point's construct id uses it (src/core/volumes.ts). */
-export function pascal(name: string): string {
-  return name.split(/[^A-Za-z0-9]/).filter(Boolean).map(p => p[0].toUpperCase() + p.slice(1)).join('');
-}
-
 /**
  * Volumes of distinct names and mount points, none mounted at a path inside another's.
  * `reservedNames` / `reservedPaths` are taken by the construct (e.g. the inference model store).
  */
-export interface ReservedVolumes { names?: string[]; pascalIds?: string[]; paths?: string[] }
+export interface ReservedVolumes { names?: string[]; paths?: string[] }
 
 export function volumes(ec2Capacity: boolean, reserved: ReservedVolumes = {}): fc.Arbitrary<VolumeSpec[]> {
   return fc.uniqueArray(volumeArb(ec2Capacity), {
     maxLength: 3,
-    // known bug: EFS volumes whose names differ only in punctuation ('a-b' and 'a_b') collide on the access
-    // point's construct id `${pascal(name)}AccessPoint` and throw a plain Error (not a ValidationError).
-    // The selector keeps both names and PascalCase ids distinct.
-    selector: v => pascal(v.name).toLowerCase() || v.name,
+    selector: v => v.name,
   }).filter(vs => {
     const names = new Set(vs.map(v => v.name));
     const paths = vs.map(v => v.path);
     if (names.size !== vs.length) return false;
-    // Duplicate mount points are not caught at synth time either (Docker rejects them when the task starts).
+    // Duplicate mount points are a ValidationError (Docker rejects them when the task starts).
     if (new Set(paths).size !== paths.length) return false;
     if (vs.some(v => reserved.names?.includes(v.name))) return false;
-    // known bug: an EFS volume whose PascalCase id equals a construct's own child (e.g. 'model-store' beside the
-    // inference model store's 'ModelStoreAccessPoint') throws a plain Error "There is already a Construct with name".
-    if (vs.some(v => v.kind === 'efs' && !v.accessPoint && reserved.pascalIds?.includes(`${pascal(v.name)}AccessPoint`))) return false;
     if (paths.some(p => reserved.paths?.includes(p))) return false;
     return true;
   });
@@ -401,7 +382,7 @@ export interface ContainerSpecOptions {
   /** Whether `containerPort` is generated. */
   readonly port?: boolean;
   /** Reserved volume names / ids / paths. */
-  readonly reserved?: { names?: string[]; pascalIds?: string[]; paths?: string[] };
+  readonly reserved?: { names?: string[]; paths?: string[] };
   /** Memory (MiB) assumed when resources are absent. */
   readonly defaultMemory?: number;
   /** Skip task-level resources (daemons). */

@@ -62,8 +62,7 @@ const modelStoreSpec: fc.Arbitrary<ModelStoreSpec> = fc.record({
   accessPoint: fc.boolean(),
   rootDirectory: absPath,
   readOnly: fc.boolean(),
-  // known bug: throughputMode PROVISIONED cannot work (no prop for provisionedThroughputPerSecond): aws-cdk-lib throws its
-  // own ValidationError "Property provisionedThroughputPerSecond is required when throughputMode is PROVISIONED".
+  // PROVISIONED needs a throughput this construct does not take: a ValidationError, so not among the valid props.
   throughputMode: fc.constantFrom('ELASTIC' as const, 'BURSTING' as const),
   removalPolicy: removal,
 }, { requiredKeys: ['mountPath'] }).map(m => ({
@@ -77,7 +76,7 @@ const modelStoreSpec: fc.Arbitrary<ModelStoreSpec> = fc.record({
 const serviceSpec: fc.Arbitrary<ServiceSpec> = fc.tuple(opt(capacitySpec(['arm', 'x86', 'gpu'])), fc.boolean(), opt(modelStoreSpec)).chain(([capacity, gpuAuto, modelStore]) => {
   const fargate = isFargate(capacity) && !(capacity === undefined && gpuAuto);
   const provider = capacity?.kind === 'ec2' ? capacity.provider : capacity === undefined && gpuAuto ? 'gpu' : undefined;
-  const reserved = modelStore ? { names: ['models'], pascalIds: ['ModelStoreAccessPoint'], paths: [modelStore.mountPath] } : { pascalIds: ['ModelStoreAccessPoint'] };
+  const reserved = modelStore ? { names: ['models'], paths: [modelStore.mountPath] } : {};
   return fc.record({
     capacity: fc.constant(capacity),
     container: containerSpec({ fargate, provider, reserved }),
@@ -112,11 +111,7 @@ const serviceSpec: fc.Arbitrary<ServiceSpec> = fc.tuple(opt(capacitySpec(['arm',
       container,
       sslPolicy: cert ? s.sslPolicy : undefined,
       // Port 80 is plain HTTP (and the redirect) once there is a certificate.
-      // known bug: internetFacing without allowedPeers opens the listener port to 0.0.0.0/0, which the construct
-      // acknowledges for AwsSolutions-EC23 but not for Control Tower's vpc_sg_open_only_to_authorized_ports_check
-      // (CT.EC2.PR.? allows 0.0.0.0/0 on 80 and 443 only): any other listenerPort is a finding. Kept to 80 / 443 there.
-      listenerPort: s.internetFacing && !s.allowedPeers && s.listenerPort !== undefined ? (cert ? 443 : 80)
-        : cert && s.listenerPort === 80 ? 8443 : s.listenerPort,
+      listenerPort: cert && s.listenerPort === 80 ? 8443 : s.listenerPort,
       redirectHttp: alb && cert ? s.redirectHttp : s.redirectHttp === true ? undefined : s.redirectHttp,
       webAcl: alb ? s.webAcl : undefined,
       requestsPerTarget: alb ? s.requestsPerTarget : undefined,

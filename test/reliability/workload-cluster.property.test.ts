@@ -68,9 +68,7 @@ const asgSpec: fc.Arbitrary<AsgSpec> = fc.constantFrom<Arch>('arm', 'x86', 'gpu'
   steps: opt(fc.tuple(fc.integer({ min: 1, max: 10000 }), fc.integer({ min: 1, max: 10000 })).map(([a, b]) => [Math.min(a, b), Math.max(a, b)])),
   warmupS: opt(fc.integer({ min: 0, max: 10000 })),
   managedTerminationProtection: opt(fc.boolean()),
-  // known bug: managedDraining: false makes aws-cdk-lib's addAsgCapacityProvider install its legacy drain hook (a Lambda
-  // function, an unencrypted SNS topic, inline policies): ~30 findings of all three cdk-nag packs. Not generated.
-  managedDraining: opt(fc.constant(true)),
+  managedDraining: opt(fc.boolean()),
   rootVolumeSizeGiB: opt(fc.integer({ min: 30, max: 16384 })),
   capacityProviderName: opt(fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/).filter(n => !/^(aws|ecs|fargate)/.test(n))),
 }, { requiredKeys: ['arch', 'types', 'maxCapacity'] }).map(r => ({
