@@ -12,14 +12,13 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { buildInputBucket } from './input-bucket';
 import { acknowledgeResourceWildcards } from './policy-findings';
 import { deadLetterQueueAlarm } from '../core/alarms';
 import { Capacity } from '../core/capacity';
 import { WorkloadCluster } from '../core/cluster';
 import { WorkloadContainerOptions } from '../core/container-options';
 import { checkOrder, checkRange, isUnresolved, show, ValidationError } from '../core/errors';
-import { allowServiceToUseKey, buildQueue, buildTopic, checkRemovalPolicy, suppressGuardRule } from '../core/resources';
+import { allowServiceToUseKey, buildBucket, buildQueue, buildTopic, checkRemovalPolicy, suppressGuardRule } from '../core/resources';
 import { PlacementOptions, resolveCapacity, taskSecurityGroup } from '../core/service';
 import { buildWorkloadTask } from '../core/task-definition';
 
@@ -263,7 +262,14 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
 
     // Input bucket and the native S3 → EventBridge → SQS path (no Lambda, no custom resource).
     if (!props.queue) {
-      this.inputBucket = props.inputBucket ?? buildInputBucket(this, 'InputBucket', props.cluster, props.removalPolicy);
+      this.inputBucket = props.inputBucket ?? buildBucket(this, 'InputBucket', {
+        encryptionKey: props.cluster.encryptionKey,
+        eventBridgeEnabled: true,
+        serverAccessLogsBucket: props.cluster.accessLogsBucket,
+        // A prefix per worker, so that log delivery is scoped to it even across stacks.
+        serverAccessLogsPrefix: `${Names.uniqueId(this)}/`,
+        removalPolicy: props.removalPolicy,
+      });
       if (props.inputBucket) {
         Annotations.of(this).addWarningV2('cdk-ecs-workloads:importedBucketNeedsEventBridge',
           `inputBucket ${props.inputBucket.node.path} is not managed by this stack: its owner must turn on "Send notifications to Amazon EventBridge" on it, or no job will ever start.`);

@@ -103,7 +103,9 @@ export function buildBucket(scope: Construct, id: string, props: BucketBuildProp
 
 /**
  * Delivers the bucket's server access logs under `prefix` of `logs`, granted by bucket policy (ACLs
- * stay disabled on both buckets). @internal
+ * stay disabled on both buckets). When `logs` lives in another stack, the statement is conditioned on
+ * the account and the prefix, not on this bucket's ARN: the ARN would make the log bucket's stack
+ * depend on this one, which already depends on it (a cycle). @internal
  */
 export function logAccessTo(bucket: s3.Bucket, logs: s3.IBucket, prefix: string): void {
   // L1: without the serverAccessLogsUseBucketPolicy feature flag the L2 grants delivery through an ACL.
@@ -111,13 +113,15 @@ export function logAccessTo(bucket: s3.Bucket, logs: s3.IBucket, prefix: string)
     destinationBucketName: logs.bucketName,
     logFilePrefix: prefix,
   };
+  const stack = Stack.of(bucket);
+  const sameStack = Stack.of(logs) === stack;
   logs.addToResourcePolicy(new iam.PolicyStatement({
     principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
     actions: ['s3:PutObject'],
     resources: [logs.arnForObjects(`${prefix}*`)],
     conditions: {
-      ArnLike: { 'aws:SourceArn': bucket.bucketArn },
-      StringEquals: { 'aws:SourceAccount': Stack.of(bucket).account },
+      ArnLike: { 'aws:SourceArn': sameStack ? bucket.bucketArn : `arn:${stack.partition}:s3:::*` },
+      StringEquals: { 'aws:SourceAccount': stack.account },
     },
   }));
 }

@@ -717,3 +717,29 @@ describe('alarm topic display name', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::SNS::Topic', { DisplayName: `Alarms of Test/${id}`.slice(0, 100) });
   });
 });
+
+describe('cluster in another stack', () => {
+  test('the input bucket logs into the cluster stack\'s access log bucket without a dependency cycle', () => {
+    const clusterStack = newStack('ClusterStack');
+    const cluster = new WorkloadCluster(clusterStack, 'Cluster');
+    const workerStack = new Stack(clusterStack.node.root, 'WorkerStack', { env: { account: '123456789012', region: 'us-east-1' } });
+    new BatchQueueWorker(workerStack, 'Worker', { cluster, image, maxTasks: 2 });
+    // A cycle would throw here.
+    const clusterTemplate = Template.fromStack(clusterStack);
+    Template.fromStack(workerStack).hasResourceProperties('AWS::S3::Bucket', {
+      LoggingConfiguration: { LogFilePrefix: Match.stringLikeRegexp('^WorkerStackWorker[0-9A-F]+/$') },
+    });
+    // Across stacks, delivery is bound to the account and the worker's prefix, not to the bucket's ARN.
+    clusterTemplate.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Principal: { Service: 'logging.s3.amazonaws.com' },
+          Condition: {
+            ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::*']] } },
+            StringEquals: { 'aws:SourceAccount': '123456789012' },
+          },
+        })]),
+      },
+    });
+  });
+});
