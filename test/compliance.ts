@@ -1,7 +1,8 @@
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-nag';
+import { IConstruct } from 'constructs';
 
 /** One unacknowledged finding of a rule pack. */
 export interface Finding {
@@ -59,4 +60,13 @@ export function expectCompliant(stack: Stack): void {
 export function stableTemplate(stack: Stack): unknown {
   const json = JSON.stringify(Template.fromStack(stack).toJSON());
   return JSON.parse(json.replace(/[0-9a-f]{64}(\.zip|\.json)?/g, 'ASSET_HASH'));
+}
+
+/** Deletion / update-replace policy of every stateful resource under `scope`, by construct path. */
+export function statefulPolicies(scope: IConstruct): string[] {
+  const types = ['AWS::S3::Bucket', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup', 'AWS::EFS::FileSystem', 'AWS::KMS::Key'];
+  return scope.node.findAll()
+    .filter((c): c is CfnResource => c instanceof CfnResource && types.includes(c.cfnResourceType))
+    .map(r => `${r.node.path}: ${r.cfnOptions.deletionPolicy}/${r.cfnOptions.updateReplacePolicy}`)
+    .sort();
 }

@@ -1,4 +1,4 @@
-import { CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -7,11 +7,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { IConstruct } from 'constructs';
 import { Capacity, WorkloadCluster, WorkloadVolume } from '../../src';
 import { BatchQueueWorker, BatchQueueWorkerProps } from '../../src/batch-queue-worker/batch-queue-worker';
 import { buildBucket } from '../../src/core/resources';
-import { expectCompliant, newStack, stableTemplate } from '../compliance';
+import { expectCompliant, newStack, stableTemplate, statefulPolicies } from '../compliance';
 
 const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/python:3.12-slim');
 
@@ -668,14 +667,6 @@ describe('compliance', () => {
   });
 });
 
-/** Deletion / update-replace policy of every stateful resource under `scope`, by construct path. */
-function statefulPolicies(scope: IConstruct): string[] {
-  const types = ['AWS::S3::Bucket', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup', 'AWS::EFS::FileSystem', 'AWS::KMS::Key'];
-  return scope.node.findAll()
-    .filter((c): c is CfnResource => c instanceof CfnResource && types.includes(c.cfnResourceType))
-    .map(r => `${r.node.path}: ${r.cfnOptions.deletionPolicy}/${r.cfnOptions.updateReplacePolicy}`)
-    .sort();
-}
 
 describe('removalPolicy', () => {
   test('by default the input bucket, the queue, the dead-letter queue and the log group are retained', () => {

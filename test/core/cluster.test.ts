@@ -1,13 +1,12 @@
-import { CfnResource, Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
 import { AsgCapacityOptions, WorkloadCluster, WorkloadClusterProps } from '../../src';
 import { ValidationError } from '../../src/core/errors';
-import { expectCompliant, newStack, stableTemplate } from '../compliance';
+import { expectCompliant, newStack, stableTemplate, statefulPolicies } from '../compliance';
 
 const M7G = new ec2.InstanceType('m7g.large');
 const C7G = new ec2.InstanceType('c7g.large');
@@ -590,13 +589,6 @@ test('snapshot: WorkloadCluster with ARM64 and GPU capacity', () => {
   expect(stableTemplate(stack)).toMatchSnapshot();
 });
 
-/** Deletion / update-replace policy of every stateful resource under `scope`, by construct path. */
-function statefulPolicies(scope: Construct): string[] {
-  const types = ['AWS::S3::Bucket', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup', 'AWS::EFS::FileSystem', 'AWS::KMS::Key'];
-  return scope.node.findAll()
-    .filter((c): c is CfnResource => c instanceof CfnResource && types.includes(c.cfnResourceType))
-    .map(r => `${r.node.path}: ${r.cfnOptions.deletionPolicy}/${r.cfnOptions.updateReplacePolicy}`);
-}
 
 describe('removalPolicy', () => {
   function clusterWithLogs(props: WorkloadClusterProps = {}): WorkloadCluster {
@@ -607,25 +599,25 @@ describe('removalPolicy', () => {
 
   test('by default the key, the flow log group and the access log bucket are retained', () => {
     expect(statefulPolicies(clusterWithLogs())).toEqual([
-      'Test/Cluster/Key/Resource: Retain/Retain',
-      'Test/Cluster/FlowLogs/Resource: Retain/Retain',
       'Test/Cluster/AccessLogs/Resource: Retain/Retain',
+      'Test/Cluster/FlowLogs/Resource: Retain/Retain',
+      'Test/Cluster/Key/Resource: Retain/Retain',
     ]);
   });
 
   test('DESTROY deletes them with the stack', () => {
     expect(statefulPolicies(clusterWithLogs({ removalPolicy: RemovalPolicy.DESTROY }))).toEqual([
-      'Test/Cluster/Key/Resource: Delete/Delete',
-      'Test/Cluster/FlowLogs/Resource: Delete/Delete',
       'Test/Cluster/AccessLogs/Resource: Delete/Delete',
+      'Test/Cluster/FlowLogs/Resource: Delete/Delete',
+      'Test/Cluster/Key/Resource: Delete/Delete',
     ]);
   });
 
   test('RETAIN_ON_UPDATE_OR_DELETE is passed through', () => {
     expect(statefulPolicies(clusterWithLogs({ removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE }))).toEqual([
-      'Test/Cluster/Key/Resource: RetainExceptOnCreate/Retain',
-      'Test/Cluster/FlowLogs/Resource: RetainExceptOnCreate/Retain',
       'Test/Cluster/AccessLogs/Resource: RetainExceptOnCreate/Retain',
+      'Test/Cluster/FlowLogs/Resource: RetainExceptOnCreate/Retain',
+      'Test/Cluster/Key/Resource: RetainExceptOnCreate/Retain',
     ]);
   });
 

@@ -216,18 +216,7 @@ describe('CPU architecture', () => {
   });
 
   test('an existing cluster\'s own EC2 provider is accepted, and gpuCount > 0 picks X86_64', () => {
-    const stack = newStack();
-    const vpc = new ec2.Vpc(stack, 'Vpc');
-    const ecsCluster = new ecs.Cluster(stack, 'Existing', { vpc });
-    const asg = new autoscaling.AutoScalingGroup(stack, 'Asg', {
-      vpc,
-      instanceType: new ec2.InstanceType('g5.xlarge'),
-      machineImage: ecs.EcsOptimizedImage.amazonLinux2023(ecs.AmiHardwareType.GPU),
-      maxCapacity: 1,
-    });
-    const provider = new ecs.AsgCapacityProvider(stack, 'Provider', { autoScalingGroup: asg });
-    ecsCluster.addAsgCapacityProvider(provider);
-    const cluster = new WorkloadCluster(stack, 'Cluster', { vpc, cluster: ecsCluster });
+    const { stack, provider, cluster } = existingClusterWithGpuProvider();
     // gpuCount picks X86_64 (else the ARM64 default would be rejected with gpuCount > 0).
     new TestWorkload(stack, 'Work', { cluster, image: IMAGE, capacity: Capacity.ec2(provider), gpuCount: 1 });
     const template = Template.fromStack(stack);
@@ -484,18 +473,7 @@ describe('invalid task inputs', () => {
   });
 
   test('rejects gpuCount with ARM64 on an existing cluster provider', () => {
-    const stack = newStack();
-    const vpc = new ec2.Vpc(stack, 'Vpc');
-    const ecsCluster = new ecs.Cluster(stack, 'Existing', { vpc });
-    const asg = new autoscaling.AutoScalingGroup(stack, 'Asg', {
-      vpc,
-      instanceType: new ec2.InstanceType('g5.xlarge'),
-      machineImage: ecs.EcsOptimizedImage.amazonLinux2023(ecs.AmiHardwareType.GPU),
-      maxCapacity: 1,
-    });
-    const provider = new ecs.AsgCapacityProvider(stack, 'Provider', { autoScalingGroup: asg });
-    ecsCluster.addAsgCapacityProvider(provider);
-    const cluster = new WorkloadCluster(stack, 'Cluster', { vpc, cluster: ecsCluster });
+    const { stack, provider, cluster } = existingClusterWithGpuProvider();
     expect(() => new TestWorkload(stack, 'Work', {
       cluster, image: IMAGE, capacity: Capacity.ec2(provider), gpuCount: 1, cpuArchitecture: ecs.CpuArchitecture.ARM64,
     })).toThrow(/cpuArchitecture is ARM64 with gpuCount > 0, but the ECS GPU AMI is x86_64 only\. Set cpuArchitecture to ecs\.CpuArchitecture\.X86_64\./);
@@ -560,3 +538,20 @@ describe('log group removal policy', () => {
     expect(groups.map(g => g.UpdateReplacePolicy).sort()).toEqual(policies);
   });
 });
+
+/** A WorkloadCluster over an existing ECS cluster that has its own GPU (g5) capacity provider. */
+function existingClusterWithGpuProvider() {
+  const stack = newStack();
+  const vpc = new ec2.Vpc(stack, 'Vpc');
+  const ecsCluster = new ecs.Cluster(stack, 'Existing', { vpc });
+  const asg = new autoscaling.AutoScalingGroup(stack, 'Asg', {
+    vpc,
+    instanceType: new ec2.InstanceType('g5.xlarge'),
+    machineImage: ecs.EcsOptimizedImage.amazonLinux2023(ecs.AmiHardwareType.GPU),
+    maxCapacity: 1,
+  });
+  const provider = new ecs.AsgCapacityProvider(stack, 'Provider', { autoScalingGroup: asg });
+  ecsCluster.addAsgCapacityProvider(provider);
+  const cluster = new WorkloadCluster(stack, 'Cluster', { vpc, cluster: ecsCluster });
+  return { stack, provider, cluster };
+}

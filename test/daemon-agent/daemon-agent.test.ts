@@ -1,14 +1,13 @@
-import { CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { IConstruct } from 'constructs';
 import { Capacity, WorkloadCluster, WorkloadVolume } from '../../src';
 import { DaemonAgent, DaemonAgentProps } from '../../src/daemon-agent/daemon-agent';
 import { instanceMemoryMiB } from '../../src/daemon-agent/instance-memory';
-import { complianceFindings, expectCompliant, newStack, stableTemplate } from '../compliance';
+import { complianceFindings, expectCompliant, newStack, stableTemplate, statefulPolicies } from '../compliance';
 
 const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/aws-observability/aws-for-fluent-bit:stable');
 
@@ -481,14 +480,6 @@ test('snapshot', () => {
   expect(stableTemplate(s.stack)).toMatchSnapshot();
 });
 
-/** Deletion / update-replace policy of every stateful resource under `scope`, by construct path. */
-function statefulPolicies(scope: IConstruct): string[] {
-  const types = ['AWS::S3::Bucket', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup', 'AWS::EFS::FileSystem', 'AWS::KMS::Key'];
-  return scope.node.findAll()
-    .filter((c): c is CfnResource => c instanceof CfnResource && types.includes(c.cfnResourceType))
-    .map(r => `${r.node.path}: ${r.cfnOptions.deletionPolicy}/${r.cfnOptions.updateReplacePolicy}`)
-    .sort();
-}
 
 describe('removalPolicy', () => {
   test('by default the log group is retained', () => {

@@ -1,4 +1,4 @@
-import { App, CfnResource, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -6,10 +6,9 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { IConstruct } from 'constructs';
 import { Capacity, WorkloadCluster } from '../../src';
 import { InferenceService, InferenceServiceProps, LoadBalancerType } from '../../src/inference-service/inference-service';
-import { complianceFindings, expectCompliant, newStack, stableTemplate } from '../compliance';
+import { complianceFindings, expectCompliant, newStack, stableTemplate, statefulPolicies } from '../compliance';
 
 const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/python:3.12-slim');
 const CERT_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
@@ -831,14 +830,6 @@ describe('validation', () => {
   });
 });
 
-/** Deletion / update-replace policy of every stateful resource under `scope`, by construct path. */
-function statefulPolicies(scope: IConstruct): string[] {
-  const types = ['AWS::S3::Bucket', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup', 'AWS::EFS::FileSystem', 'AWS::KMS::Key'];
-  return scope.node.findAll()
-    .filter((c): c is CfnResource => c instanceof CfnResource && types.includes(c.cfnResourceType))
-    .map(r => `${r.node.path}: ${r.cfnOptions.deletionPolicy}/${r.cfnOptions.updateReplacePolicy}`)
-    .sort();
-}
 
 describe('removalPolicy', () => {
   test('by default the log group and a new model store file system are retained', () => {

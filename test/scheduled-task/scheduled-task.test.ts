@@ -1,4 +1,4 @@
-import { CfnResource, Duration, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -8,10 +8,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { IConstruct } from 'constructs';
 import { Capacity, WorkloadCluster, WorkloadVolume } from '../../src';
 import { ScheduledTask, ScheduledTaskProps } from '../../src/scheduled-task/scheduled-task';
-import { expectCompliant, newStack, stableTemplate } from '../compliance';
+import { expectCompliant, newStack, stableTemplate, statefulPolicies } from '../compliance';
 
 const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:stable');
 const nightly = scheduler.ScheduleExpression.cron({ hour: '2', minute: '30', timeZone: TimeZone.EUROPE_BERLIN });
@@ -643,14 +642,6 @@ describe('rejects', () => {
   });
 });
 
-/** Deletion / update-replace policy of every stateful resource under `scope`, by construct path. */
-function statefulPolicies(scope: IConstruct): string[] {
-  const types = ['AWS::S3::Bucket', 'AWS::SQS::Queue', 'AWS::Logs::LogGroup', 'AWS::EFS::FileSystem', 'AWS::KMS::Key'];
-  return scope.node.findAll()
-    .filter((c): c is CfnResource => c instanceof CfnResource && types.includes(c.cfnResourceType))
-    .map(r => `${r.node.path}: ${r.cfnOptions.deletionPolicy}/${r.cfnOptions.updateReplacePolicy}`)
-    .sort();
-}
 
 describe('scheduleName', () => {
   test('a 64-character name of letters, digits, dots, underscores and hyphens is accepted', () => {
