@@ -42,6 +42,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     passWithNoTests: false,
     jestConfig: {
+      // Both cores: jest's default leaves one idle, and the cfn-guard child processes keep a worker waiting.
+      maxWorkers: 2,
       coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
       // Issue 8, point 4: CI fails when coverage of src/ drops below 90 % (projen nests this under `global`).
       coverageThreshold: { lines: 90, branches: 90, functions: 90, statements: 90 },

@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -11,7 +13,52 @@ export interface Finding {
   readonly resource: string;
 }
 
-const guard = new CfnGuardValidator({ controlTowerRulesEnabled: true });
+/** The AWS Control Tower guard rules that ship with the validator: every `.guard` file, with the resource types it names. */
+const CONTROL_TOWER_RULES = path.join(path.dirname(require.resolve('@cdklabs/cdk-validator-cfnguard/package.json')), 'rules', 'control-tower', 'cfn-guard');
+
+interface GuardRule { readonly file: string; readonly types: ReadonlySet<string> }
+
+let ruleIndex: GuardRule[] | undefined;
+function controlTowerRules(): GuardRule[] {
+  if (!ruleIndex) {
+    const walk = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))
+      .flatMap(e => e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith('.guard') ? [path.join(dir, e.name)] : []);
+    const files = walk(CONTROL_TOWER_RULES);
+    ruleIndex = files.map(file => ({ file, types: new Set(fs.readFileSync(file, 'utf-8').match(/AWS::[A-Za-z0-9]+::[A-Za-z0-9]+/g) ?? []) }));
+  }
+  return ruleIndex;
+}
+
+/** A violation of a cfn-guard rule: the rule's name and the logical id of the resource. */
+export interface GuardViolation { readonly rule: string; readonly logicalId: string }
+
+/** cfn-guard with every Control Tower rule over the whole template: the reference `guardViolations` must agree with. */
+export function fullGuardViolations(templatePath: string): GuardViolation[] {
+  return toViolations(new CfnGuardValidator({ controlTowerRulesEnabled: true }).validate({ templatePaths: [templatePath] }));
+}
+
+/**
+ * The cfn-guard Control Tower rules that can apply to one template, run over it.
+ *
+ * The guard binary costs ~35 ms per template resource per run, more than half of it in rules about
+ * resource types the template does not have. Every Control Tower rule selects what it checks by type
+ * names written in its file (`Resources.*[ Type == 'AWS::SQS::Queue' ]`), and a rule whose types are
+ * absent skips, so this runs only the rules that name a type of the template (or name none): the same
+ * verdicts, about 2× faster. `compliance.test.ts` checks that the result equals `fullGuardViolations`
+ * on templates with and without findings.
+ */
+export function guardViolations(templatePath: string): GuardViolation[] {
+  const template = JSON.parse(fs.readFileSync(templatePath, 'utf-8'));
+  const present = new Set(Object.values<{ Type: string }>(template.Resources ?? {}).map(r => r.Type));
+  const rules = controlTowerRules().filter(r => r.types.size === 0 || [...r.types].some(t => present.has(t)));
+  if (rules.length === 0) return [];
+  const validator = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules: rules.map(r => r.file) });
+  return toViolations(validator.validate({ templatePaths: [templatePath] }));
+}
+
+function toViolations(report: ReturnType<CfnGuardValidator['validate']>): GuardViolation[] {
+  return report.violations.flatMap(v => v.violatingResources.map(r => ({ rule: v.ruleName, logicalId: r.resourceLogicalId })));
+}
 
 /** A stack in a new app, in a fixed account and region so that templates are stable. */
 export function newStack(id: string = 'Test'): Stack {
@@ -36,14 +83,11 @@ export function complianceFindings(stack: Stack): Finding[] {
     }
   }
   const artifact = assembly.getStackByName(stack.stackName);
-  const report = guard.validate({ templatePaths: [artifact.templateFullPath] });
-  for (const v of report.violations) {
-    for (const r of v.violatingResources) {
-      // cfn-guard's own convention: Metadata.guard.SuppressedRules on the resource.
-      const suppressed: string[] = artifact.template.Resources?.[r.resourceLogicalId]?.Metadata?.guard?.SuppressedRules ?? [];
-      if (!suppressed.includes(v.ruleName)) {
-        findings.push({ pack: 'cfn-guard', rule: v.ruleName, resource: r.resourceLogicalId });
-      }
+  for (const v of guardViolations(artifact.templateFullPath)) {
+    // cfn-guard's own convention: Metadata.guard.SuppressedRules on the resource.
+    const suppressed: string[] = artifact.template.Resources?.[v.logicalId]?.Metadata?.guard?.SuppressedRules ?? [];
+    if (!suppressed.includes(v.rule)) {
+      findings.push({ pack: 'cfn-guard', rule: v.rule, resource: v.logicalId });
     }
   }
   return findings;

@@ -56,7 +56,9 @@ describe('EFS volumes', () => {
   test('volumes whose names differ only in punctuation get their own access points', () => {
     const { stack, cluster, fileSystem } = setup();
     new TestWorkload(stack, 'Work', {
-      cluster, image: IMAGE, volumes: [
+      cluster,
+      image: IMAGE,
+      volumes: [
         WorkloadVolume.efs({ fileSystem, containerPath: '/a', name: 'a-b' }),
         WorkloadVolume.efs({ fileSystem, containerPath: '/b', name: 'a_b' }),
       ],

@@ -13,7 +13,6 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import * as fc from 'fast-check';
 import { Capacity, SidecarContainerOptions, WorkloadCluster, WorkloadContainerOptions, WorkloadVolume } from '../../src';
@@ -564,32 +563,32 @@ export function containerBreakers(o: BreakerOptions): fc.Arbitrary<Breaker<Conta
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Cost note: `complianceFindings` spends almost all of its time in the cfn-guard binary, about 40 ms per
- * template resource on this machine (a cluster plus 5 workers, ~170 resources, takes ~7 s), so putting more
- * constructs in one stack does not amortize it. Each file therefore checks a few stacks with the full
- * `complianceFindings` (cdk-nag packs + cfn-guard), and many more prop sets with the cdk-nag packs alone
- * (`nagFindingLines`: the same three packs, ~0.1 s per stack).
+ * Stacks of random valid specs per test file (3–5 specs each, 6–10 for the small daemon agents), so
+ * ~160 prop sets per construct, every stack checked by the cdk-nag packs and cfn-guard.
+ * `FC_VALID_BATCHES` overrides it (a nightly run can take more). Cost: cfn-guard dominates, and it grows
+ * faster than the template (each rule scans every resource), so a few workloads per stack on one
+ * cluster is cheapest per prop set: ~0.4 s each (measured for 1, 3, 6 and 12 queue workers per stack).
  */
-export function findingLines(stack: Stack): string[] {
-  return complianceFindings(stack).map((f: Finding) => `${f.pack} ${f.rule} ${f.resource}`);
-}
+export const VALID_BATCHES = Number(process.env.FC_VALID_BATCHES || 40);
 
-/** The cdk-nag part of `complianceFindings` (AwsSolutions, NIST 800-53 r5, HIPAA), after a synth. */
-export function nagFindingLines(stack: Stack): string[] {
-  (stack.node.root as App).synth();
-  const lines: string[] = [];
-  for (const pack of [new AwsSolutionsChecks(), new NIST80053R5Checks(), new HIPAASecurityChecks()]) {
-    for (const v of pack.validateScope(stack).violations) {
-      for (const r of v.violatingResources) lines.push(`${pack.name} ${v.ruleName} ${r.constructPath ?? r.resourceLogicalId}`);
-    }
-  }
-  return lines;
-}
-
-/** Fails (with the findings) unless the stack synthesizes with zero findings (`nagOnly`: cdk-nag packs only). */
-export function assertCompliant(stack: Stack, nagOnly = false): void {
-  const lines = nagOnly ? nagFindingLines(stack) : findingLines(stack);
+/** Fails (with the findings) unless the stack synthesizes with zero unacknowledged findings of the cdk-nag packs and cfn-guard. */
+export function assertCompliant(stack: Stack): void {
+  const lines = complianceFindings(stack).map((f: Finding) => `${f.pack} ${f.rule} ${f.resource}`);
   if (lines.length > 0) throw new Error(`unacknowledged findings:\n  ${lines.join('\n  ')}`);
+}
+
+/**
+ * `VALID_BATCHES` random batches of valid specs: `build` puts one batch in a stack, which must have zero
+ * unacknowledged findings (`assertCompliant`). Prints how many prop sets passed.
+ */
+export function assertValidBatches<T>(seed: number, batch: fc.Arbitrary<T[]>, build: (specs: T[]) => Stack): void {
+  let sets = 0;
+  fc.assert(fc.property(batch, specs => {
+    assertCompliant(build(specs));
+    sets += specs.length;
+  }), params(seed, VALID_BATCHES));
+  // eslint-disable-next-line no-console
+  console.log(`${sets} random valid prop sets in ${VALID_BATCHES} stacks: zero findings of the cdk-nag packs and cfn-guard`);
 }
 
 /**

@@ -6,7 +6,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { IConstruct } from 'constructs';
 import * as fc from 'fast-check';
 import {
-  absPath, acknowledgeUserEnvironment, assertCompliant, assertRejected, batchOf, Breaker, breaker, brokenCapacity, CapacitySpec, capacitySpec,
+  absPath, acknowledgeUserEnvironment, assertValidBatches, assertRejected, batchOf, Breaker, breaker, brokenCapacity, CapacitySpec, capacitySpec,
   ContainerSpec, containerBreakers, containerSpec, Env, fileSeed, isFargate, materializeCapacity, materializeContainer, params, WEB_ACL_ARN,
 } from './arbitraries';
 import { suppressGuardRule } from '../../src/core/resources';
@@ -181,18 +181,12 @@ function build(env: Env, id: string, s: ServiceSpec): InferenceService {
 }
 
 describe('InferenceService properties', () => {
-  const valid = (nagOnly: boolean) => (specs: ServiceSpec[]) => {
-    const env = new Env();
-    specs.forEach((s, i) => build(env, `Inference${i}`, s));
-    assertCompliant(env.stack, nagOnly);
-  };
-
-  test('random valid props: zero findings of the cdk-nag packs and cfn-guard (complianceFindings)', () => {
-    fc.assert(fc.property(batchOf(serviceSpec, 4, 5), valid(false)), params(seed, 3));
-  });
-
-  test('random valid props: zero findings of the cdk-nag packs', () => {
-    fc.assert(fc.property(batchOf(serviceSpec, 8, 12), valid(true)), params(seed, 20));
+  test('random valid props: zero findings of the cdk-nag packs and cfn-guard', () => {
+    assertValidBatches(seed, batchOf(serviceSpec, 3, 5), (specs: ServiceSpec[]) => {
+      const env = new Env();
+      specs.forEach((s, i) => build(env, `Inference${i}`, s));
+      return env.stack;
+    });
   });
 
   const b = (what: string, apply: (s: ServiceSpec) => ServiceSpec) => breaker<ServiceSpec>(what, apply);

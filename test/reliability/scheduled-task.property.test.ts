@@ -6,7 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as fc from 'fast-check';
 import {
-  acknowledgeUserEnvironment, assertCompliant, assertRejected, batchOf, Breaker, breaker, brokenCapacity, CapacitySpec, capacitySpec,
+  acknowledgeUserEnvironment, assertValidBatches, assertRejected, batchOf, Breaker, breaker, brokenCapacity, CapacitySpec, capacitySpec,
   ContainerSpec, containerBreakers, containerSpec, Env, fileSeed, isFargate, materializeCapacity, materializeContainer, params,
 } from './arbitraries';
 import { buildQueue, buildTopic, suppressGuardRule } from '../../src/core/resources';
@@ -151,18 +151,12 @@ function build(env: Env, id: string, s: TaskSpec): ScheduledTask {
 }
 
 describe('ScheduledTask properties', () => {
-  const valid = (nagOnly: boolean) => (specs: TaskSpec[]) => {
-    const env = new Env();
-    specs.forEach((s, i) => build(env, `Task${i}`, s));
-    assertCompliant(env.stack, nagOnly);
-  };
-
-  test('random valid props: zero findings of the cdk-nag packs and cfn-guard (complianceFindings)', () => {
-    fc.assert(fc.property(batchOf(taskSpec, 5, 6), valid(false)), params(seed, 3));
-  });
-
-  test('random valid props: zero findings of the cdk-nag packs', () => {
-    fc.assert(fc.property(batchOf(taskSpec, 8, 12), valid(true)), params(seed, 20));
+  test('random valid props: zero findings of the cdk-nag packs and cfn-guard', () => {
+    assertValidBatches(seed, batchOf(taskSpec, 3, 5), (specs: TaskSpec[]) => {
+      const env = new Env();
+      specs.forEach((s, i) => build(env, `Task${i}`, s));
+      return env.stack;
+    });
   });
 
   const broken: fc.Arbitrary<Breaker<TaskSpec>> = fc.oneof(
