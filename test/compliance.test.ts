@@ -4,8 +4,8 @@ import { BaselineStack } from '../bench/apps/baseline';
 import { OursStack } from '../bench/apps/ours';
 
 /**
- * `guardViolations` runs only the cfn-guard Control Tower rules that can apply to a template, over only
- * the resources those rules select. Its verdicts must be those of every rule over the whole template.
+ * `guardViolations` runs only the cfn-guard Control Tower rules that name a resource type of the
+ * template. Its verdicts must be those of every rule over the same template.
  */
 describe('pruned cfn-guard run', () => {
   const lines = (vs: GuardViolation[]) => vs.map(v => `${v.rule} ${v.logicalId}`).sort();

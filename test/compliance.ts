@@ -93,11 +93,14 @@ export function complianceFindings(stack: Stack): Finding[] {
   return findings;
 }
 
+/** Each unacknowledged finding of `complianceFindings` as one line: pack, rule, resource. */
+export function findingLines(stack: Stack): string[] {
+  return complianceFindings(stack).map(f => `${f.pack} ${f.rule} ${f.resource}`);
+}
+
 /** Fails the test, listing each finding, unless the stack has none. */
 export function expectCompliant(stack: Stack): void {
-  const findings = complianceFindings(stack);
-  const lines = findings.map(f => `${f.pack} ${f.rule} ${f.resource}`);
-  expect(lines).toEqual([]);
+  expect(findingLines(stack)).toEqual([]);
 }
 
 /** The stack's template with asset hashes and other volatile values scrubbed, for snapshots. */

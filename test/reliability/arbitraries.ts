@@ -18,7 +18,7 @@ import * as fc from 'fast-check';
 import { Capacity, SidecarContainerOptions, WorkloadCluster, WorkloadContainerOptions, WorkloadVolume } from '../../src';
 import { ValidationError } from '../../src/core/errors';
 import { FARGATE_MEMORY_BY_CPU } from '../../src/core/task-definition';
-import { complianceFindings, Finding, newStack } from '../compliance';
+import { findingLines, newStack } from '../compliance';
 
 // ---------------------------------------------------------------------------------------------
 // Seeds and run parameters
@@ -573,7 +573,7 @@ export const VALID_BATCHES = Number(process.env.FC_VALID_BATCHES || 40);
 
 /** Fails (with the findings) unless the stack synthesizes with zero unacknowledged findings of the cdk-nag packs and cfn-guard. */
 export function assertCompliant(stack: Stack): void {
-  const lines = complianceFindings(stack).map((f: Finding) => `${f.pack} ${f.rule} ${f.resource}`);
+  const lines = findingLines(stack);
   if (lines.length > 0) throw new Error(`unacknowledged findings:\n  ${lines.join('\n  ')}`);
 }
 
