@@ -1,12 +1,15 @@
 /**
  * Benchmark: this library's defaults against the same workloads hand-wired with aws-cdk-lib
- * (aws-ecs-patterns + L2s). `npx projen bench [--copies 1,10,30] [--runs 5] [--out docs]`.
+ * (aws-ecs-patterns + L2s). `npx projen bench [--copies 1,10,30] [--runs 5] [--flags cdk-init,none] [--out docs]`.
  *
  * 1. Whole-process synthesis wall time and peak memory (max RSS), one process per run, a warm-up run
- *    of each app first, then the two apps interleaved (alternating which goes first).
- * 2. Per workload, from the 1-copy templates: resources, Lambda functions, custom resources, template
+ *    of each app first, then the two apps interleaved (alternating which goes first); once with the
+ *    feature flags of a new `cdk init` project and once with none.
+ * 2. What one stack synthesizes to (resources, JSON values, references, warnings), the quantities
+ *    aws-cdk-lib's synthesis time grows with.
+ * 3. Per workload, from the 1-copy templates: resources, Lambda functions, custom resources, template
  *    bytes, and the findings of the cdk-nag packs and the cfn-guard Control Tower rules.
- * 3. The queue worker's worst-case delay from the first message to the first scale-out action, and
+ * 4. The queue worker's worst-case delay from the first message to the first scale-out action, and
  *    the relative price of one default worker task-hour.
  * Timings are reported, never asserted.
  */
@@ -15,10 +18,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
+import { SynthesisMessageLevel } from 'aws-cdk-lib/cx-api';
 import { complianceFindings } from '../test/compliance';
 import { BaselineStack } from './apps/baseline';
 import { OursStack } from './apps/ours';
-import { WORKLOADS } from './apps/shared';
+import { benchApp, FLAG_SET_NAMES, FLAG_SETS, FlagSet, WORKLOADS } from './apps/shared';
 import { workerTaskHourPrice, PRICE_SOURCE } from './price';
 import { scaleOutDelaySeconds } from './scale-out';
 import { barChartSvg } from './svg';
@@ -26,7 +30,7 @@ import { barChartSvg } from './svg';
 type Kind = 'ours' | 'baseline';
 const KINDS: Kind[] = ['ours', 'baseline'];
 
-interface Args { copies: number[]; runs: number; out: string }
+interface Args { copies: number[]; runs: number; flags: FlagSet[]; out: string }
 
 function parseArgs(argv: string[]): Args {
   const get = (name: string, fallback: string) => {
@@ -36,16 +40,20 @@ function parseArgs(argv: string[]): Args {
   return {
     copies: get('copies', '1,10,30').split(',').map(Number),
     runs: Number(get('runs', '5')),
+    flags: get('flags', FLAG_SET_NAMES.join(',')).split(',').map(f => {
+      if (!FLAG_SET_NAMES.includes(f as FlagSet)) throw new Error(`--flags: unknown flag set '${f}'; use ${FLAG_SET_NAMES.join(' or ')}`);
+      return f as FlagSet;
+    }),
     out: get('out', 'docs'),
   };
 }
 
 interface Sample { wallMs: number; maxRssMiB: number }
 
-function synthOnce(kind: Kind, copies: number, outdir: string): Sample {
+function synthOnce(kind: Kind, copies: number, outdir: string, flags: FlagSet): Sample {
   fs.rmSync(outdir, { recursive: true, force: true });
   const start = process.hrtime.bigint();
-  const child = spawnSync(process.execPath, [path.join(__dirname, 'synth.js'), kind, String(copies), outdir], {
+  const child = spawnSync(process.execPath, [path.join(__dirname, 'synth.js'), kind, String(copies), outdir, flags], {
     encoding: 'utf-8',
     maxBuffer: 64 * 1024 * 1024,
   });
@@ -94,9 +102,41 @@ function countByWorkload(stack: Stack): Map<string, WorkloadCounts> {
   return groups;
 }
 
-function newStack(kind: Kind): Stack {
-  const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-')), stackTraces: false, context: { 'aws:cdk:enable-path-metadata': true } });
+function newStack(kind: Kind, flags: FlagSet = PRIMARY_FLAGS): Stack {
+  const app = benchApp(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-')), flags);
   return kind === 'ours' ? new OursStack(app, 'Ours') : new BaselineStack(app, 'Baseline');
+}
+
+/** The flag set of the per-workload, scale-out and price tables: that of a new project. */
+const PRIMARY_FLAGS: FlagSet = 'cdk-init';
+
+interface StackShape { resources: number; values: number; references: number; warnings: number }
+
+/**
+ * What aws-cdk-lib's synthesis time grows with, for one stack: resolving a template walks every JSON
+ * value of it (three times: references, template, tree.json) and resolves every reference token.
+ */
+function stackShape(stack: Stack): StackShape {
+  const artifact = (stack.node.root as App).synth().getStackByName(stack.stackName);
+  let values = 0;
+  let references = 0;
+  const walk = (v: unknown): void => {
+    values++;
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (k === 'Ref' || k.startsWith('Fn::')) references++;
+        walk(x);
+      }
+    }
+  };
+  walk(artifact.template.Resources);
+  return {
+    resources: Object.keys(artifact.template.Resources ?? {}).length,
+    values,
+    references,
+    warnings: artifact.messages.filter(m => m.level === SynthesisMessageLevel.WARNING).length,
+  };
 }
 
 function templateOf(stack: Stack): any {
@@ -119,43 +159,66 @@ function main(): void {
   say();
   say('## Synthesis time and peak memory (whole process, one stack per copy)');
   say();
-  say(`${args.runs} runs per app and size after one warm-up run each; the two apps interleaved.`);
+  say(`${args.runs} runs per app, size and flag set after one warm-up run each; the two apps interleaved.`);
   say();
-  say('| copies | app | wall ms min / median / max | peak RSS MiB min / median / max |');
-  say('|---:|---|---|---|');
-  const ratios: { copies: number; time: number; memory: number }[] = [];
+  say('| flags | copies | app | wall ms min / median / max | peak RSS MiB min / median / max |');
+  say('|---|---:|---|---|---|');
+  const ratios: { flags: FlagSet; copies: number; time: number; memory: number }[] = [];
   const chart: { label: string; ours: number; baseline: number }[] = [];
-  for (const copies of args.copies) {
-    const samples: Record<Kind, Sample[]> = { ours: [], baseline: [] };
-    for (const kind of KINDS) synthOnce(kind, copies, path.join(scratch, kind)); // warm-up
-    for (let r = 0; r < args.runs; r++) {
-      const order = r % 2 === 0 ? KINDS : [...KINDS].reverse();
-      for (const kind of order) samples[kind].push(synthOnce(kind, copies, path.join(scratch, kind)));
+  for (const flags of args.flags) {
+    for (const copies of args.copies) {
+      const samples: Record<Kind, Sample[]> = { ours: [], baseline: [] };
+      for (const kind of KINDS) synthOnce(kind, copies, path.join(scratch, kind), flags); // warm-up
+      for (let r = 0; r < args.runs; r++) {
+        const order = r % 2 === 0 ? KINDS : [...KINDS].reverse();
+        for (const kind of order) samples[kind].push(synthOnce(kind, copies, path.join(scratch, kind), flags));
+      }
+      const med: Record<Kind, { time: number; memory: number }> = {} as any;
+      for (const kind of KINDS) {
+        const t = stats(samples[kind].map(x => x.wallMs));
+        const m = stats(samples[kind].map(x => x.maxRssMiB));
+        med[kind] = { time: t.median, memory: m.median };
+        say(`| ${flags} | ${copies} | ${kind} | ${t.min.toFixed(0)} / **${t.median.toFixed(0)}** / ${t.max.toFixed(0)} | ` +
+          `${m.min.toFixed(0)} / **${m.median.toFixed(0)}** / ${m.max.toFixed(0)} |`);
+      }
+      ratios.push({ flags, copies, time: med.ours.time / med.baseline.time, memory: med.ours.memory / med.baseline.memory });
+      chart.push({ label: `${copies}× ${flags}`, ours: med.ours.time, baseline: med.baseline.time });
     }
-    const med: Record<Kind, { time: number; memory: number }> = {} as any;
-    for (const kind of KINDS) {
-      const t = stats(samples[kind].map(s => s.wallMs));
-      const m = stats(samples[kind].map(s => s.maxRssMiB));
-      med[kind] = { time: t.median, memory: m.median };
-      say(`| ${copies} | ${kind} | ${t.min.toFixed(0)} / **${t.median.toFixed(0)}** / ${t.max.toFixed(0)} | ` +
-        `${m.min.toFixed(0)} / **${m.median.toFixed(0)}** / ${m.max.toFixed(0)} |`);
-    }
-    ratios.push({ copies, time: med.ours.time / med.baseline.time, memory: med.ours.memory / med.baseline.memory });
-    chart.push({ label: `${copies} cop${copies === 1 ? 'y' : 'ies'}`, ours: med.ours.time, baseline: med.baseline.time });
   }
   say();
-  say('| copies | median wall time ours ÷ baseline | median peak memory ours ÷ baseline |');
-  say('|---:|---:|---:|');
-  for (const r of ratios) say(`| ${r.copies} | ${r.time.toFixed(2)} | ${r.memory.toFixed(2)} |`);
+  for (const flags of args.flags) say(`- \`${flags}\`: ${FLAG_SETS[flags].label}.`);
+  say();
+  say('| flags | copies | median wall time ours ÷ baseline | median peak memory ours ÷ baseline |');
+  say('|---|---:|---:|---:|');
+  for (const r of ratios) say(`| ${r.flags} | ${r.copies} | ${r.time.toFixed(2)} | ${r.memory.toFixed(2)} |`);
+  say();
+
+  say('## What one stack synthesizes to');
+  say();
+  say('aws-cdk-lib resolves every template three times per synthesis (cross-stack references, the template, ' +
+    'tree.json): its time grows with the JSON values of the resources and with the references among them. ' +
+    'Warnings: construct warnings left unacknowledged (with `cdk init` flags, aws-cdk-lib renders them into a validation report).');
+  say();
+  say('| flags | app | resources | JSON values | references (Ref, Fn::*) | warnings |');
+  say('|---|---|---:|---:|---:|---:|');
+  // One stack per app and flag set, synthesized once, serves every table below.
+  const stacks = new Map(args.flags.map(flags => [flags, { ours: newStack('ours', flags), baseline: newStack('baseline', flags) }]));
+  const primary = stacks.get(PRIMARY_FLAGS) ?? { ours: newStack('ours'), baseline: newStack('baseline') };
+  for (const flags of args.flags) {
+    for (const kind of KINDS) {
+      const shape = stackShape(stacks.get(flags)![kind]);
+      say(`| ${flags} | ${kind} | ${shape.resources} | ${shape.values} | ${shape.references} | ${shape.warnings} |`);
+    }
+  }
   say();
 
   say('## What each workload synthesizes to (1 copy)');
   say();
-  say('Findings: unacknowledged cdk-nag (AwsSolutions, NIST 800-53 r5, HIPAA Security) and cfn-guard Control Tower findings.');
+  say(`Flags: \`${PRIMARY_FLAGS}\`. Findings: unacknowledged cdk-nag (AwsSolutions, NIST 800-53 r5, HIPAA Security) and cfn-guard Control Tower findings.`);
   say();
   say('| workload | app | resources | Lambda functions | custom resources | template bytes | findings |');
   say('|---|---|---:|---:|---:|---:|---:|');
-  const counts = { ours: countByWorkload(newStack('ours')), baseline: countByWorkload(newStack('baseline')) };
+  const counts = { ours: countByWorkload(primary.ours), baseline: countByWorkload(primary.baseline) };
   for (const group of [...WORKLOADS, 'shared cluster + VPC']) {
     for (const kind of KINDS) {
       const c = counts[kind].get(group) ?? { resources: 0, lambdas: 0, customResources: 0, bytes: 0, findings: 0 };
@@ -166,7 +229,7 @@ function main(): void {
 
   say('## Queue worker: first message to first scale-out, and price of a task-hour');
   say();
-  const delay = { ours: scaleOutDelaySeconds(templateOf(newStack('ours')), WORKLOADS[0]), baseline: scaleOutDelaySeconds(templateOf(newStack('baseline')), WORKLOADS[0]) };
+  const delay = { ours: scaleOutDelaySeconds(templateOf(primary.ours), WORKLOADS[0]), baseline: scaleOutDelaySeconds(templateOf(primary.baseline), WORKLOADS[0]) };
   say('Worst case from the synthesized templates: the scale-out alarm\'s period × evaluation periods ' +
     '(CloudWatch then needs up to one more period to publish the datapoint, for both).');
   say();
@@ -177,7 +240,7 @@ function main(): void {
     say(`| ${kind} | ${d ? `${d.period} s × ${d.evaluationPeriods}` : 'no scale-out alarm found'} | ${d ? `${d.seconds} s` : 'n/a'} |`);
   }
   say();
-  const price = { ours: workerTaskHourPrice(templateOf(newStack('ours')), WORKLOADS[0]), baseline: workerTaskHourPrice(templateOf(newStack('baseline')), WORKLOADS[0]) };
+  const price = { ours: workerTaskHourPrice(templateOf(primary.ours), WORKLOADS[0]), baseline: workerTaskHourPrice(templateOf(primary.baseline), WORKLOADS[0]) };
   say(`Price of one default worker task-hour, relative to the baseline (${PRICE_SOURCE}):`);
   say();
   say('| app | vCPU | memory GiB | architecture | Fargate Spot share | relative price |');

@@ -1,5 +1,7 @@
 import { App } from 'aws-cdk-lib';
-import { fullGuardViolations, guardViolations, GuardViolation } from './compliance';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { CURRENTLY_RECOMMENDED_FLAGS } from 'aws-cdk-lib/cx-api';
+import { findingLines, fullGuardViolations, guardViolations, GuardViolation } from './compliance';
 import { BaselineStack } from '../bench/apps/baseline';
 import { OursStack } from '../bench/apps/ours';
 
@@ -21,5 +23,22 @@ describe('pruned cfn-guard run', () => {
     const full = lines(fullGuardViolations(templatePath));
     expect(full.length).toBeGreaterThan(0);
     expect(lines(guardViolations(templatePath))).toEqual(full);
+  });
+});
+
+/**
+ * The unit tests synthesize with aws-cdk-lib's legacy defaults; a project made by `cdk init` has every
+ * recommended feature flag on. The five workloads must hold there too.
+ */
+describe('under the feature flags of a new cdk init project', () => {
+  const app = new App({ context: { ...CURRENTLY_RECOMMENDED_FLAGS } });
+  const stack = new OursStack(app, 'Ours');
+
+  test('zero unacknowledged cdk-nag and cfn-guard findings', () => {
+    expect(findingLines(stack)).toEqual([]);
+  });
+
+  test('no construct warning (aws-cdk-lib would render it into a validation report on every synth)', () => {
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
   });
 });

@@ -249,6 +249,9 @@ export class DaemonAgent extends Construct implements ec2.IConnectable, iam.IGra
       propagateTags: ecs.PropagatedTagSource.SERVICE,
       enableECSManagedTags: true,
     });
+    // aws-cdk-lib asks every service for a circuit breaker, daemons included (aws/aws-cdk#38102).
+    Annotations.of(this.service).acknowledgeWarning('@aws-cdk/aws-ecs:shouldUseCircuitBreaker',
+      'The deployment circuit breaker counts failed tasks against a desired count, which a DAEMON service does not have.');
     for (const [i, v] of task.volumes.entries()) {
       v.fileSystem?.connections.allowDefaultPortFrom(this.connections, `NFS from the tasks of ${this.node.path} (volume ${i})`);
     }

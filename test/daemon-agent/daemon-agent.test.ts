@@ -151,6 +151,10 @@ describe('defaults', () => {
   test('no warning', () => {
     expect(agentWarnings(s.stack)).toEqual([]);
   });
+
+  test('no warning anywhere in the stack: aws-cdk-lib\'s circuit-breaker advice, moot for a daemon, is acknowledged', () => {
+    expect(Annotations.fromStack(s.stack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
 });
 
 describe('overrides', () => {
