@@ -1,9 +1,12 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
-import { CURRENTLY_RECOMMENDED_FLAGS } from 'aws-cdk-lib/cx-api';
 import { findingLines, fullGuardViolations, guardViolations, GuardViolation } from './compliance';
 import { BaselineStack } from '../bench/apps/baseline';
 import { OursStack } from '../bench/apps/ours';
+import { benchApp } from '../bench/apps/shared';
 
 /**
  * `guardViolations` runs only the cfn-guard Control Tower rules that name a resource type of the
@@ -31,8 +34,12 @@ describe('pruned cfn-guard run', () => {
  * recommended feature flag on. The five workloads must hold there too.
  */
 describe('under the feature flags of a new cdk init project', () => {
-  const app = new App({ context: { ...CURRENTLY_RECOMMENDED_FLAGS } });
+  const app = benchApp(fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-init-flags-')), 'cdk-init');
   const stack = new OursStack(app, 'Ours');
+
+  test('the app has the recommended feature flags on', () => {
+    expect(app.node.tryGetContext('@aws-cdk/aws-iam:minimizePolicies')).toBe(true);
+  });
 
   test('zero unacknowledged cdk-nag and cfn-guard findings', () => {
     expect(findingLines(stack)).toEqual([]);
