@@ -5,7 +5,7 @@
  * 1. Whole-process synthesis wall time and peak memory (max RSS), one process per run, a warm-up run
  *    of each app first, then the two apps interleaved (alternating which goes first); once with the
  *    feature flags of a new `cdk init` project and once with none.
- * 2. What one stack synthesizes to (resources, JSON values, references, warnings), the quantities
+ * 2. What one stack synthesizes to (resources, JSON values, intrinsic functions, warnings), the quantities
  *    aws-cdk-lib's synthesis time grows with.
  * 3. Per workload, from the 1-copy templates: resources, Lambda functions, custom resources, template
  *    bytes, and the findings of the cdk-nag packs and the cfn-guard Control Tower rules.
@@ -110,22 +110,22 @@ function newStack(kind: Kind, flags: FlagSet = PRIMARY_FLAGS): Stack {
 /** The flag set of the per-workload, scale-out and price tables: that of a new project. */
 const PRIMARY_FLAGS: FlagSet = 'cdk-init';
 
-interface StackShape { resources: number; values: number; references: number; warnings: number }
+interface StackShape { resources: number; values: number; intrinsics: number; warnings: number }
 
 /**
  * What aws-cdk-lib's synthesis time grows with, for one stack: resolving a template walks every JSON
- * value of it (three times: references, template, tree.json) and resolves every reference token.
+ * value of it (three times: references, template, tree.json) and resolves every token behind an intrinsic.
  */
 function stackShape(stack: Stack): StackShape {
   const artifact = (stack.node.root as App).synth().getStackByName(stack.stackName);
   let values = 0;
-  let references = 0;
+  let intrinsics = 0;
   const walk = (v: unknown): void => {
     values++;
     if (Array.isArray(v)) v.forEach(walk);
     else if (v && typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) {
-        if (k === 'Ref' || k.startsWith('Fn::')) references++;
+        if (k === 'Ref' || k.startsWith('Fn::')) intrinsics++;
         walk(x);
       }
     }
@@ -134,7 +134,7 @@ function stackShape(stack: Stack): StackShape {
   return {
     resources: Object.keys(artifact.template.Resources ?? {}).length,
     values,
-    references,
+    intrinsics,
     warnings: artifact.messages.filter(m => m.level === SynthesisMessageLevel.WARNING).length,
   };
 }
@@ -193,13 +193,13 @@ function main(): void {
   for (const r of ratios) say(`| ${r.flags} | ${r.copies} | ${r.time.toFixed(2)} | ${r.memory.toFixed(2)} |`);
   say();
 
-  say('## What one stack synthesizes to');
+  say('## What one stack synthesizes to (1 copy)');
   say();
   say('aws-cdk-lib resolves every template three times per synthesis (cross-stack references, the template, ' +
-    'tree.json): its time grows with the JSON values of the resources and with the references among them. ' +
+    'tree.json): its time grows with the JSON values of the resources and with the intrinsic functions among them. ' +
     'Warnings: construct warnings left unacknowledged (with `cdk init` flags, aws-cdk-lib renders them into a validation report).');
   say();
-  say('| flags | app | resources | JSON values | references (Ref, Fn::*) | warnings |');
+  say('| flags | app | resources | JSON values | intrinsic functions (Ref, Fn::*) | warnings |');
   say('|---|---|---:|---:|---:|---:|');
   // One stack per app and flag set, synthesized once, serves every table below.
   const stacks = new Map(args.flags.map(flags => [flags, { ours: newStack('ours', flags), baseline: newStack('baseline', flags) }]));
@@ -207,7 +207,7 @@ function main(): void {
   for (const flags of args.flags) {
     for (const kind of KINDS) {
       const shape = stackShape(stacks.get(flags)![kind]);
-      say(`| ${flags} | ${kind} | ${shape.resources} | ${shape.values} | ${shape.references} | ${shape.warnings} |`);
+      say(`| ${flags} | ${kind} | ${shape.resources} | ${shape.values} | ${shape.intrinsics} | ${shape.warnings} |`);
     }
   }
   say();
