@@ -32,6 +32,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-cdk/integ-runner@^2',
     '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
     'fast-check@^4',
+    // Offline IAM policy evaluation for the deploy-proof tests (AGPL-3.0-or-later, test-only, never shipped).
+    '@cloud-copilot/iam-simulate@^0.1.173',
   ],
 
   // Integ snapshots are verified by our own task (see `integ` below).

@@ -18,8 +18,8 @@ import { Capacity } from '../core/capacity';
 import { WorkloadCluster } from '../core/cluster';
 import { WorkloadContainerOptions } from '../core/container-options';
 import { checkOrder, checkRange, isUnresolved, show, ValidationError } from '../core/errors';
-import { allowServiceToUseKey, buildBucket, buildQueue, buildTopic, checkRemovalPolicy, suppressGuardRule } from '../core/resources';
-import { PlacementOptions, resolveCapacity, taskSecurityGroup } from '../core/service';
+import { allowAlarmsToPublish, allowServiceToUseKey, buildBucket, buildQueue, buildTopic, checkRemovalPolicy, suppressGuardRule } from '../core/resources';
+import { PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
 import { buildWorkloadTask } from '../core/task-definition';
 
 /** SQS caps the visibility timeout at 12 hours. */
@@ -139,7 +139,10 @@ export interface BatchQueueWorkerProps extends WorkloadContainerOptions, Placeme
 
   /**
    * Topic that `deadLetterQueueAlarm` and `oldestMessageAgeAlarm` notify. A topic of your own that is
-   * KMS-encrypted must let `cloudwatch.amazonaws.com` use its key.
+   * KMS-encrypted must let `cloudwatch.amazonaws.com` use its key. When it is an `sns.Topic` of this app
+   * with a topic policy, the construct adds a statement that lets this account's alarms publish (a topic
+   * policy replaces the default one, which would have allowed them); an imported topic's policy must
+   * allow `cloudwatch.amazonaws.com` to `sns:Publish` itself.
    * @default - a new topic encrypted with the cluster key; subscribe to `alarmTopic`
    */
   readonly alarmTopic?: sns.ITopic;
@@ -311,6 +314,7 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
     for (const v of task.volumes) {
       v.fileSystem?.connections.allowDefaultPortFrom(this.service);
     }
+    startAfterDependencies(this.service, props.cluster, task.volumes);
 
     this.grantJobAccess(inputPrefix, props);
 
@@ -341,6 +345,7 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
       // CloudWatch encrypts with the cluster key when it publishes to the topic.
       allowServiceToUseKey(key, 'cloudwatch.amazonaws.com');
     }
+    allowAlarmsToPublish(this.alarmTopic);
     const notify = new cwActions.SnsAction(this.alarmTopic);
     if (this.deadLetterQueue) {
       this.deadLetterQueueAlarm = deadLetterQueueAlarm(this, 'DeadLetterQueueAlarm', this.deadLetterQueue, 'A job');
@@ -388,6 +393,12 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
   }
 
   private validate(props: BatchQueueWorkerProps, minTasks: number, jobTimeout: Duration, idlePeriod: Duration): void {
+    if (props.cluster.containerInsights === ecs.ContainerInsights.DISABLED) {
+      throw new ValidationError(this,
+        `cluster '${props.cluster.node.path}' has containerInsights ${show(props.cluster.containerInsights)}, but the worker scales on the ` +
+        'running and desired task counts that only Container Insights publishes: with it off the service never scales in or out. ' +
+        'Remove containerInsights from the cluster (ENHANCED is the default) or set it to ENABLED.');
+    }
     checkRange(this, 'maxTasks', props.maxTasks, 1, 5000, 'Give the most tasks the service may run (ECS allows up to 5000 per service).');
     checkRemovalPolicy(this, 'removalPolicy', props.removalPolicy);
     checkRange(this, 'minTasks', minTasks, 0, 5000, 'Use 0 to scale to zero when the queue is empty.');
@@ -622,8 +633,15 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
     const alarm = new cloudwatch.Alarm(this, 'ScaleOutFromZeroAlarm', {
       alarmDescription: `Messages wait while ${this.node.path} has no task: start one.`,
       metric: new cloudwatch.MathExpression({
-        expression: 'IF(FILL(desired, 0) < 1, visible, 0)',
-        usingMetrics: { visible: this.metricVisibleMessages(), desired: this.containerInsightsMetric('DesiredTaskCount', 'Maximum') },
+        // No desired-count datapoint reads as "no task wanted" (Container Insights may publish none for
+        // an empty service), but only while no job is in flight (both counts are never negative, so
+        // their sum is below 1 only when both are): a late datapoint while tasks work must not add one.
+        expression: 'IF(FILL(desired, 0) + FILL(inFlight, 0) < 1, visible, 0)',
+        usingMetrics: {
+          visible: this.metricVisibleMessages(),
+          inFlight: this.metricInFlightMessages(),
+          desired: this.containerInsightsMetric('DesiredTaskCount', 'Maximum'),
+        },
         period,
         label: 'Messages waiting while no task is wanted',
       }),
@@ -661,7 +679,9 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
     new cloudwatch.Alarm(this, 'ScaleInSurplusAlarm', {
       alarmDescription: `${this.node.path} runs more tasks than it has jobs in flight and none waiting: remove the surplus.`,
       metric: new cloudwatch.MathExpression({
-        expression: 'IF(visible < 1, FILL(running, 0) - inFlight, 0)',
+        // SQS publishes no in-flight datapoint while nothing is in flight; a late running-task
+        // datapoint gives no value (no action) rather than a guess.
+        expression: 'IF(FILL(visible, 0) < 1, running - FILL(inFlight, 0), 0)',
         usingMetrics: { visible, inFlight, running: this.metricRunningTasks() },
         period,
         label: 'Running tasks without a job',
@@ -682,7 +702,9 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
     new cloudwatch.Alarm(this, 'ScaleInWhenIdleAlarm', {
       alarmDescription: `The queue of ${this.node.path} has held no message, visible or in flight, for ${idlePeriod.toHumanString()}: scale in to ${minTasks}.`,
       metric: new cloudwatch.MathExpression({
-        expression: 'visible + inFlight',
+        // SQS publishes the in-flight count only while messages are in flight, and nothing at all for a
+        // queue idle for about six hours: both absences mean "no message".
+        expression: 'FILL(visible, 0) + FILL(inFlight, 0)',
         usingMetrics: { visible, inFlight },
         period,
         label: 'Messages visible or in flight',
@@ -690,8 +712,8 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
       threshold: 0,
       evaluationPeriods,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
-      // No data is no proof of an empty queue: keep the tasks.
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      // A queue that publishes nothing is inactive, hence empty. Protected tasks finish their job first.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     }).addAlarmAction(new cwActions.ApplicationScalingAction(idle));
   }
 
@@ -707,8 +729,12 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
   }
 }
 
-/** Visible messages ÷ running tasks, counting at least one task so that an empty service gives the backlog itself. */
-const BACKLOG_PER_TASK = 'visible / IF(FILL(running, 0) < 1, 1, FILL(running, 0))';
+/**
+ * Visible messages ÷ running tasks, counting at least one task so that an empty service gives the
+ * backlog itself. A missing running-task datapoint (Container Insights late) gives no value rather
+ * than the whole backlog, which would scale out as if no task ran.
+ */
+const BACKLOG_PER_TASK = 'visible / IF(running < 1, 1, running)';
 
 function checkKeyPrefix(scope: Construct, prop: string, value: string | undefined): void {
   if (value === undefined || Token.isUnresolved(value)) return;

@@ -13,7 +13,10 @@ export function deadLetterQueueAlarm(scope: Construct, id: string, queue: sqs.IQ
   return new cloudwatch.Alarm(scope, id, {
     alarmDescription: `${what} landed in the dead-letter queue of ${scope.node.path}.`,
     metric: new cloudwatch.MathExpression({
-      expression: 'visible + inFlight',
+      // Nothing consumes a dead-letter queue, so SQS publishes no in-flight datapoint for it: without
+      // FILL the sum would have no datapoint and the alarm would never fire. An inactive (empty) queue
+      // publishes nothing at all: no datapoint, not breaching.
+      expression: 'visible + FILL(inFlight, 0)',
       usingMetrics: { visible, inFlight },
       period: Duration.minutes(1),
       label: 'Messages in the dead-letter queue',

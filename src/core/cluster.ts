@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { AspectPriority, Aspects, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -7,7 +7,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { Construct } from 'constructs';
+import { Construct, DependencyGroup, IDependable } from 'constructs';
 import { checkName, checkOrder, checkRange, isUnresolved, show, ValidationError } from './errors';
 import { acknowledgeReplication, buildTopic, checkRemovalPolicy, enableEventBridge, suppressGuardRule } from './resources';
 import { WorkloadRole } from './roles';
@@ -29,10 +29,25 @@ export interface WorkloadClusterProps {
   readonly cluster?: ecs.ICluster;
 
   /**
-   * Number of NAT gateways of the new VPC (each costs about 32 USD a month plus data). Ignored with `vpc`.
+   * Number of NAT gateways of the new VPC (each costs about 32 USD a month plus data). With 0 the
+   * tasks and instances have no route to the internet, so the cluster adds the VPC endpoints they need
+   * instead: an S3 gateway endpoint (free) and interface endpoints for ECR (`ecr.api`, `ecr.dkr`),
+   * CloudWatch Logs and SQS, plus `ecs`, `ecs-agent` and `ecs-telemetry` once EC2 capacity is added
+   * (each interface endpoint costs about 7.30 USD a month per AZ, 2 AZs). Images must then come from
+   * ECR in this Region. Not allowed with `vpc`.
    * @default 1
    */
   readonly natGateways?: number;
+
+  /**
+   * Let `cdk destroy` delete the stack: the load balancers of this cluster's inference services are
+   * created without deletion protection (unless they set `deletionProtection`), and the EC2 capacity
+   * providers without managed termination protection (unless they set `managedTerminationProtection`),
+   * whose scale-in protection flags would otherwise keep the Auto Scaling groups alive. Keep it off in
+   * production; see "Tearing a stack down" in the README for the whole procedure.
+   * @default false
+   */
+  readonly allowDestroy?: boolean;
 
   /**
    * Customer-managed KMS key shared by the workloads' log groups, queues and topics.
@@ -99,8 +114,9 @@ export interface AsgCapacityOptions {
   readonly gpu?: boolean;
 
   /**
-   * Run Spot instances (interruptible, up to 90 % cheaper). Managed draining moves tasks off an
-   * instance when it receives the interruption notice.
+   * Run Spot instances (interruptible, up to 90 % cheaper). The ECS agent drains an instance's tasks
+   * when it receives the two-minute interruption notice (`ECS_ENABLE_SPOT_INSTANCE_DRAINING`), and
+   * Capacity Rebalancing launches a replacement as soon as EC2 signals an elevated interruption risk.
    * @default false
    */
   readonly spot?: boolean;
@@ -130,8 +146,10 @@ export interface AsgCapacityOptions {
   readonly instanceWarmupPeriod?: Duration;
 
   /**
-   * Managed termination protection: scale-in never terminates an instance that runs tasks.
-   * @default true
+   * Managed termination protection: scale-in never terminates an instance that runs tasks. The
+   * instances keep their scale-in protection after the capacity provider is deleted, which makes
+   * `cdk destroy` wait for the Auto Scaling group (see the cluster's `allowDestroy`).
+   * @default - true (false when the cluster has `allowDestroy`)
    */
   readonly managedTerminationProtection?: boolean;
 
@@ -199,12 +217,32 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
   public readonly encryptionKey: kms.IKey;
   /** Security group of the EC2 container instances (shared by every `addAsgCapacity`). */
   public readonly connections: ec2.Connections;
+  /** Whether `cdk destroy` may delete the cluster's load balancers and Auto Scaling groups (see `allowDestroy`). */
+  public readonly allowDestroy: boolean;
+  /**
+   * Container Insights level of the cluster this construct created (undefined for an existing
+   * cluster, whose setting is not known here).
+   */
+  public readonly containerInsights?: ecs.ContainerInsights;
+
+  /**
+   * Available once the cluster's capacity providers are associated with it. Every service of the
+   * cluster depends on it: a service that names a capacity provider must be created after the
+   * association and deleted before it, or `cdk destroy` fails with "The specified capacity provider
+   * is in use".
+   * @internal
+   */
+  public readonly _capacityProvidersAssociated: IDependable;
+  /** Whether this construct made the VPC without NAT gateways (images come through VPC endpoints). @internal */
+  public readonly _withoutNat: boolean;
 
   private readonly ownCluster?: ecs.Cluster;
   private _capacityEvents?: sns.Topic;
   private _accessLogs?: s3.Bucket;
   private readonly asgCapacities: WorkloadAsgCapacity[] = [];
   private readonly removalPolicy: RemovalPolicy;
+  private readonly associations = new DependencyGroup();
+  private readonly vpcEndpointsForEc2?: () => void;
 
   constructor(scope: Construct, id: string, props: WorkloadClusterProps = {}) {
     super(scope, id);
@@ -213,6 +251,8 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
       throw new ValidationError(this,
         `cluster (${props.cluster.clusterName}) was given without vpc. Pass the cluster's VPC as vpc too (ec2.Vpc.fromLookup or fromVpcAttributes).`);
     }
+    this.allowDestroy = props.allowDestroy ?? false;
+    this._capacityProvidersAssociated = this.associations;
     if (props.vpc && props.natGateways !== undefined) {
       throw new ValidationError(this,
         `natGateways (${props.natGateways}) only applies to a new VPC, but vpc was given. Remove natGateways.`);
@@ -224,6 +264,10 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
 
     this.encryptionKey = props.encryptionKey ?? this.createKey();
     this.vpc = props.vpc ?? this.createVpc(props);
+    this._withoutNat = !props.vpc && props.natGateways === 0;
+    if (this._withoutNat) {
+      this.vpcEndpointsForEc2 = this.addVpcEndpoints(this.vpc as ec2.Vpc);
+    }
 
     if (props.cluster) {
       this.cluster = props.cluster;
@@ -234,7 +278,16 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
         enableFargateCapacityProviders: true,
       });
       this.cluster = this.ownCluster;
-      if ((props.containerInsights ?? ecs.ContainerInsights.ENHANCED) === ecs.ContainerInsights.ENHANCED) {
+      this.containerInsights = props.containerInsights ?? ecs.ContainerInsights.ENHANCED;
+      // aws-cdk-lib creates the capacity provider association in an aspect, at synthesis.
+      const cluster = this.ownCluster;
+      Aspects.of(cluster).add({
+        visit: node => {
+          const association = node === cluster ? cluster.node.tryFindChild(cluster.node.id) : undefined;
+          if (association) this.associations.add(association);
+        },
+      }, { priority: AspectPriority.READONLY });
+      if (this.containerInsights === ecs.ContainerInsights.ENHANCED) {
         suppressGuardRule(this.ownCluster, 'ecs_container_insights_enabled_check',
           'Container Insights "enhanced" is a superset of "enabled", which is all CT.ECS.PR.2 knows.');
       }
@@ -318,7 +371,8 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
         `gpu is true but instanceType ${show(props.instanceType.toString())} is ARM64, and the ECS GPU AMI is x86_64 only. ` +
         'Pick an x86_64 GPU instance type such as g5.xlarge or g6.xlarge.');
     }
-    const managedTerminationProtection = props.managedTerminationProtection ?? true;
+    const managedTerminationProtection = props.managedTerminationProtection ?? !this.allowDestroy;
+    this.vpcEndpointsForEc2?.();
 
     const role = new WorkloadRole(scope, 'InstanceRole', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
@@ -370,6 +424,8 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
       maxCapacity: props.maxCapacity,
       healthChecks: autoscaling.HealthChecks.ec2({ gracePeriod: Duration.minutes(5) }),
       groupMetrics: [autoscaling.GroupMetrics.all()],
+      // Spot: launch a replacement as soon as EC2 signals an elevated interruption risk.
+      capacityRebalance: spot ? true : undefined,
       notifications: [{ topic: this.capacityEventsTopic(), scalingEvents: autoscaling.ScalingEvents.ALL }],
     });
     for (const pack of ['NIST.800.53.R5', 'HIPAA.Security']) {
@@ -404,6 +460,10 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
     this.ownCluster.addAsgCapacityProvider(capacityProvider, noDrainHook);
     if (gpu) {
       autoScalingGroup.addUserData('echo ECS_ENABLE_GPU_SUPPORT=true >> /etc/ecs/ecs.config');
+    }
+    if (spot) {
+      // The agent drains the instance's tasks on the two-minute Spot interruption notice.
+      autoScalingGroup.addUserData('echo ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config');
     }
     // Tasks in awsvpc mode must not reach the instance's credentials through IMDS.
     autoScalingGroup.addUserData('echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config');
@@ -504,14 +564,45 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
     return this._capacityEvents;
   }
 
+  /**
+   * The VPC endpoints that replace the internet for a VPC without NAT gateways: image pulls (ECR and
+   * its S3 layers), logs and the worker's queue now; the ECS agent's endpoints when the first EC2
+   * capacity is added (Fargate tasks do not need them). Returns the function that adds the latter.
+   */
+  private addVpcEndpoints(vpc: ec2.Vpc): () => void {
+    const subnets = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    vpc.addGatewayEndpoint('S3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [subnets] });
+    const add = (id: string, service: ec2.InterfaceVpcEndpointAwsService) =>
+      vpc.addInterfaceEndpoint(id, { service, subnets, privateDnsEnabled: true });
+    add('EcrApiEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR);
+    add('EcrDockerEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER);
+    add('LogsEndpoint', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS);
+    add('SqsEndpoint', ec2.InterfaceVpcEndpointAwsService.SQS);
+    let added = false;
+    return () => {
+      if (added) return;
+      added = true;
+      add('EcsEndpoint', ec2.InterfaceVpcEndpointAwsService.ECS);
+      add('EcsAgentEndpoint', ec2.InterfaceVpcEndpointAwsService.ECS_AGENT);
+      add('EcsTelemetryEndpoint', ec2.InterfaceVpcEndpointAwsService.ECS_TELEMETRY);
+    };
+  }
+
   private createVpc(props: WorkloadClusterProps): ec2.Vpc {
     const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
       retention: props.flowLogRetention ?? logs.RetentionDays.ONE_YEAR,
       encryptionKey: this.encryptionKey,
       removalPolicy: this.removalPolicy,
     });
+    const stack = Stack.of(this);
     const flowLogRole = new WorkloadRole(this, 'FlowLogsRole', {
-      assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com'),
+      // Confused-deputy protection: only flow logs of this account may assume the role.
+      assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:ec2:${stack.region}:${stack.account}:vpc-flow-log/*` },
+        },
+      }),
     });
     const vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2,

@@ -1,4 +1,5 @@
 import { CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -61,6 +62,46 @@ export function buildTopic(scope: Construct, id: string, props: TopicBuildProps)
     enforceSSL: true,
     displayName: props.displayName,
   });
+}
+
+/**
+ * Lets CloudWatch alarms of this account publish to the topic. A topic policy replaces the topic's
+ * default access policy, and a service principal may publish only where that policy allows it (being
+ * allowed to use the topic's key is not enough). Topics without a policy of their own keep the
+ * default policy, which already lets alarms of the owner account publish: adding a statement there
+ * would create a policy that replaces it, so they are left alone. @internal
+ */
+export function allowAlarmsToPublish(topic: sns.ITopic): void {
+  if (!(topic instanceof sns.Topic) || !hasTopicPolicy(topic)) return;
+  const stack = Stack.of(topic);
+  topic.addToResourcePolicy(new iam.PolicyStatement({
+    principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+    actions: ['sns:Publish'],
+    resources: [topic.topicArn],
+    conditions: {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*` },
+    },
+  }));
+}
+
+/** Whether the topic carries an `AWS::SNS::TopicPolicy` (which replaces its default access policy). */
+function hasTopicPolicy(topic: sns.Topic): boolean {
+  return topic.node.children.some(c => c instanceof sns.TopicPolicy);
+}
+
+/**
+ * Lets exactly one EventBridge rule publish to a topic: the rule target's allow statement names no
+ * rule, so every other rule (of any account that can reach the topic) is denied. @internal
+ */
+export function onlyRulePublishes(topic: sns.ITopic, rule: events.IRule): void {
+  topic.addToResourcePolicy(new iam.PolicyStatement({
+    effect: iam.Effect.DENY,
+    principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+    actions: ['sns:Publish'],
+    resources: [topic.topicArn],
+    conditions: { ArnNotEquals: { 'aws:SourceArn': rule.ruleArn } },
+  }));
 }
 
 /** @internal */

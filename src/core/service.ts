@@ -1,9 +1,12 @@
+import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { Construct } from 'constructs';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import { Construct, IConstruct } from 'constructs';
 import { Capacity } from './capacity';
 import { WorkloadCluster } from './cluster';
 import { ValidationError } from './errors';
+import { BoundVolume } from './volumes';
 
 /** EC2 placement settings of a workload's tasks. */
 export interface PlacementOptions {
@@ -67,4 +70,20 @@ export function taskSecurityGroup(scope: Construct, cluster: WorkloadCluster): e
     description: `Tasks of ${scope.node.path}`,
     allowAllOutbound: true,
   });
+}
+
+/**
+ * Orders what starts the workload's tasks (a service, a schedule) after what they need when both are
+ * in one stack: the cluster's capacity provider association (deleted after the service, or
+ * `cdk destroy` fails with "The specified capacity provider is in use"), and the mount targets of the
+ * EFS file systems the tasks mount (a task that starts before them fails with
+ * `ResourceInitializationError`). Across stacks, the stack order already does this. @internal
+ */
+export function startAfterDependencies(starter: IConstruct, cluster: WorkloadCluster, volumes: BoundVolume[]): void {
+  starter.node.addDependency(cluster._capacityProvidersAssociated);
+  for (const v of volumes) {
+    if (v.fileSystem instanceof efs.FileSystem && Stack.of(v.fileSystem) === Stack.of(starter)) {
+      starter.node.addDependency(v.fileSystem.mountTargetsAvailable);
+    }
+  }
 }

@@ -187,7 +187,8 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
     logging: logging('main'),
   });
 
-  for (const s of sidecars) {
+  const images: { prop: string; container: ecs.ContainerDefinition }[] = [{ prop: 'image', container }];
+  for (const [i, s] of sidecars.entries()) {
     const sidecar = taskDefinition.addContainer(`Sidecar${s.name}`, {
       containerName: s.name,
       image: s.image,
@@ -208,8 +209,17 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
         `sidecars '${s.name}'.mainContainerWaitsFor is HEALTHY, but the sidecar has no healthCheck, so it never becomes healthy. Add a healthCheck or wait for START.`);
     }
     container.addContainerDependencies({ container: sidecar, condition });
+    images.push({ prop: `sidecars[${i}].image`, container: sidecar });
   }
 
+  for (const { prop, container: c } of props.cluster._withoutNat ? images : []) {
+    if (!isUnresolved(c.imageName) && !/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\//.test(c.imageName)) {
+      throw new ValidationError(scope,
+        `${prop} ${show(c.imageName)} is not in a private ECR repository, but cluster '${props.cluster.node.path}' has natGateways 0: ` +
+        'its tasks reach AWS only through VPC endpoints, so they cannot pull from other registries. Copy the image into ECR ' +
+        '(ecs.ContainerImage.fromEcrRepository or fromAsset), or give the cluster a NAT gateway.');
+    }
+  }
   if (Object.keys(props.environment ?? {}).length === 0 && Object.keys(props.constructEnvironment ?? {}).length > 0) {
     // Only the construct's own variables (resource names and URLs, never secrets) are set directly.
     Validations.of(taskDefinition).acknowledge({

@@ -11,7 +11,7 @@ import { WorkloadAsgCapacity, WorkloadCluster } from '../core/cluster';
 import { WorkloadContainerOptions } from '../core/container-options';
 import { checkRange, isUnresolved, show, ValidationError } from '../core/errors';
 import { suppressGuardRule } from '../core/resources';
-import { PlacementOptions, resolveCapacity, taskSecurityGroup } from '../core/service';
+import { PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
 import { buildWorkloadTask } from '../core/task-definition';
 import { checkAbsolute, WorkloadVolume } from '../core/volumes';
 
@@ -62,7 +62,8 @@ export interface DaemonAgentProps extends WorkloadContainerOptions, PlacementOpt
    * constraint on the provider's instance types keeps the agent off other providers' instances, and
    * the image architecture follows the provider's. To cover providers of both architectures, create
    * one `DaemonAgent` per provider.
-   * @default - the first capacity provider added with `cluster.addAsgCapacity`
+   * @default - the first capacity provider added with `cluster.addAsgCapacity` that has no GPUs (the
+   * first one, with a warning, when all have GPUs)
    */
   readonly capacityProvider?: ecs.AsgCapacityProvider;
 
@@ -255,6 +256,7 @@ export class DaemonAgent extends Construct implements ec2.IConnectable, iam.IGra
     for (const [i, v] of task.volumes.entries()) {
       v.fileSystem?.connections.allowDefaultPortFrom(this.connections, `NFS from the tasks of ${this.node.path} (volume ${i})`);
     }
+    startAfterDependencies(this.service, props.cluster, task.volumes);
 
     this.warn(props, networkMode, asg, sidecarMemory);
     this.acknowledgeOptIns(props, networkMode);
@@ -294,7 +296,18 @@ export class DaemonAgent extends Construct implements ec2.IConnectable, iam.IGra
         'Add instances with cluster.addAsgCapacity(id, { instanceType, maxCapacity }) before creating the DaemonAgent ' +
         '(an existing cluster passed to WorkloadCluster cannot take addAsgCapacity).');
     }
-    if (props.capacityProvider === undefined) return all[0];
+    if (props.capacityProvider === undefined) {
+      // A daemon's reservation on a GPU instance takes room the GPU tasks were sized for.
+      const chosen = all.find(c => !c.gpu) ?? all[0];
+      if (chosen.gpu) {
+        Annotations.of(this).addWarningV2('cdk-ecs-workloads:daemon-gpu-capacity',
+          `capacityProvider is not set and cluster '${props.cluster.node.path}' has only GPU capacity, so the agent runs on ` +
+          `'${chosen.capacityProvider.node.path}' and its reservation (memoryReservationMiB, cpu) is taken from every GPU instance: a GPU task ` +
+          'sized to the whole instance will no longer fit and managed scaling may add instances up to maxCapacity for it. Pass capacityProvider ' +
+          'to confirm, and size the GPU tasks to leave room for the agent.');
+      }
+      return chosen;
+    }
     const found = all.find(c => c.capacityProvider === props.capacityProvider);
     if (!found) {
       throw new ValidationError(this,

@@ -13,7 +13,7 @@ import { WorkloadCluster } from '../core/cluster';
 import { WorkloadContainerOptions } from '../core/container-options';
 import { checkOrder, checkRange, isUnresolved, show, ValidationError } from '../core/errors';
 import { checkRemovalPolicy, suppressGuardRule } from '../core/resources';
-import { resolveCapacity, PlacementOptions, taskSecurityGroup } from '../core/service';
+import { resolveCapacity, PlacementOptions, startAfterDependencies, taskSecurityGroup } from '../core/service';
 import { buildWorkloadTask } from '../core/task-definition';
 import { checkAbsolute, WorkloadVolume } from '../core/volumes';
 
@@ -146,8 +146,9 @@ export interface InferenceServiceProps extends WorkloadContainerOptions, Placeme
   readonly webAclArn?: string;
 
   /**
-   * Whether the load balancer is protected against deletion (disable it before destroying the stack).
-   * @default true
+   * Whether the load balancer is protected against deletion (`cdk destroy` fails while it is; turn it
+   * off and deploy before destroying the stack, or give the cluster `allowDestroy`).
+   * @default - true (false when the cluster has `allowDestroy`)
    */
   readonly deletionProtection?: boolean;
 
@@ -348,9 +349,11 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
         placementStrategies: props.placementStrategies,
         placementConstraints: props.placementConstraints,
       });
-    if (store) {
-      store.fileSystem.connections.allowDefaultPortFrom(this.connections, 'NFS from the inference tasks');
+    // NFS to every file system the tasks mount: the model store and the EFS volumes given in `volumes`.
+    for (const v of task.volumes) {
+      v.fileSystem?.connections.allowDefaultPortFrom(this.connections, 'NFS from the inference tasks');
     }
+    startAfterDependencies(this.service, cluster, task.volumes);
 
     // Load balancer.
     const lbSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
@@ -364,7 +367,7 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
       internetFacing,
       vpcSubnets: props.loadBalancerSubnets
         ?? { subnetType: internetFacing ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      deletionProtection: props.deletionProtection ?? true,
+      deletionProtection: props.deletionProtection ?? !cluster.allowDestroy,
     };
     const peers = props.allowedPeers ?? (internetFacing ? [ec2.Peer.anyIpv4()] : vpcPeers(cluster.vpc));
     const healthCheck = {

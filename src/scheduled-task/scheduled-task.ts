@@ -1,4 +1,4 @@
-import { Annotations, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -20,9 +20,9 @@ import { Capacity } from '../core/capacity';
 import { WorkloadCluster } from '../core/cluster';
 import { WorkloadContainerOptions } from '../core/container-options';
 import { checkName, checkRange, isUnresolved, show, ValidationError } from '../core/errors';
-import { allowServiceToUseKey, buildQueue, buildTopic, checkRemovalPolicy, suppressGuardRule } from '../core/resources';
+import { allowAlarmsToPublish, allowServiceToUseKey, buildQueue, buildTopic, checkRemovalPolicy, onlyRulePublishes, suppressGuardRule } from '../core/resources';
 import { WorkloadRole } from '../core/roles';
-import { PlacementOptions, resolveCapacity, taskSecurityGroup } from '../core/service';
+import { PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
 import { buildWorkloadTask } from '../core/task-definition';
 
 /** Props of {@link ScheduledTask}. */
@@ -80,7 +80,9 @@ export interface ScheduledTaskProps extends WorkloadContainerOptions, PlacementO
   /**
    * Topic that receives a message when a run fails and when the dead-letter queue alarm fires.
    * A topic encrypted with a customer-managed key needs a key policy that lets
-   * `events.amazonaws.com` and `cloudwatch.amazonaws.com` use the key.
+   * `events.amazonaws.com` and `cloudwatch.amazonaws.com` use the key. When it is an `sns.Topic` of
+   * this app with a topic policy, the construct lets this account's alarms publish to it; an imported
+   * topic's policy must allow `cloudwatch.amazonaws.com` and `events.amazonaws.com` to `sns:Publish`.
    * @default - a new topic encrypted with the cluster key
    */
   readonly failureTopic?: sns.ITopic;
@@ -312,7 +314,11 @@ export class ScheduledTask extends Construct implements ec2.IConnectable, iam.IG
       start: props.start,
       end: props.end,
     });
+    startAfterDependencies(this.schedule, cluster, task.volumes);
     this.failureRule.addTarget(new eventsTargets.SnsTopic(this.failureTopic, { message: this.failureMessage() }));
+    allowAlarmsToPublish(this.failureTopic);
+    // Our own topic takes failed runs from this rule only; a topic you give may serve other rules too.
+    if (!props.failureTopic) onlyRulePublishes(this.failureTopic, this.failureRule);
     this.warnings(props);
   }
 
@@ -416,6 +422,9 @@ export class ScheduledTask extends Construct implements ec2.IConnectable, iam.IG
       description: `Step Functions runs the task of ${this.node.path} to completion`,
     });
     const logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
+      // Step Functions delivers through CloudWatch Logs' vended-log path: under this prefix it needs no
+      // entry in the account's resource policy, which is capped at 5,120 characters per Region.
+      logGroupName: `/aws/vendedlogs/states/${Names.uniqueResourceName(this, { maxLength: 450, separator: '-' })}`,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       encryptionKey: cluster.encryptionKey,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,

@@ -259,7 +259,8 @@ describe('default configuration', () => {
                 Stat: 'Average',
               },
             }),
-            { Id: 'backlogPerTask', Expression: 'visible / IF(FILL(running, 0) < 1, 1, FILL(running, 0))', Label: Match.anyValue(), ReturnData: true },
+            // A missing running-task datapoint gives no value: FILL(running, 0) would read it as "no task" and scale to the whole backlog.
+            { Id: 'backlogPerTask', Expression: 'visible / IF(running < 1, 1, running)', Label: Match.anyValue(), ReturnData: true },
           ],
         },
       },
@@ -288,8 +289,10 @@ describe('default configuration', () => {
       DatapointsToAlarm: 1,
       TreatMissingData: 'notBreaching',
     });
-    expect(alarm.Metrics[0].Expression).toBe('IF(FILL(desired, 0) < 1, visible, 0)');
+    // A late desired-count datapoint reads as 0, so the fast path also waits for no job in flight.
+    expect(alarm.Metrics[0].Expression).toBe('IF(FILL(desired, 0) + FILL(inFlight, 0) < 1, visible, 0)');
     expect(alarm.Metrics.find((m: any) => m.Id === 'desired').MetricStat.Metric.MetricName).toBe('DesiredTaskCount');
+    expect(alarm.Metrics.find((m: any) => m.Id === 'inFlight').MetricStat.Metric.MetricName).toBe('ApproximateNumberOfMessagesNotVisible');
   });
 
   test('worst-case delay from the first message to the first scale-out, read from the template, is 60 seconds', () => {
@@ -306,9 +309,10 @@ describe('default configuration', () => {
       Threshold: 0,
       ComparisonOperator: 'LessThanOrEqualToThreshold',
       EvaluationPeriods: 5,
-      TreatMissingData: 'notBreaching',
+      // SQS publishes nothing for a queue idle for hours: no data means an empty queue here.
+      TreatMissingData: 'breaching',
     });
-    expect(alarm.Metrics[0].Expression).toBe('visible + inFlight');
+    expect(alarm.Metrics[0].Expression).toBe('FILL(visible, 0) + FILL(inFlight, 0)');
     expect(alarm.Metrics.map((m: any) => m.MetricStat?.Metric.MetricName).filter(Boolean))
       .toEqual(['ApproximateNumberOfMessagesVisible', 'ApproximateNumberOfMessagesNotVisible']);
     b.template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
@@ -319,7 +323,7 @@ describe('default configuration', () => {
   test('surplus tasks (running beyond in flight, none waiting) are removed, never more than the surplus', () => {
     const alarm = alarmFor(b, 'ScaleInSurplus');
     expect(alarm).toMatchObject({ Threshold: 1, EvaluationPeriods: 5, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
-    expect(alarm.Metrics[0].Expression).toBe('IF(visible < 1, FILL(running, 0) - inFlight, 0)');
+    expect(alarm.Metrics[0].Expression).toBe('IF(FILL(visible, 0) < 1, running - FILL(inFlight, 0), 0)');
     b.template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
       StepScalingPolicyConfiguration: {
         AdjustmentType: 'ChangeInCapacity',
@@ -337,7 +341,8 @@ describe('default configuration', () => {
     b.template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     b.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmActions: [{ Ref: topicId }],
-      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'visible + inFlight' })]),
+      // Nothing consumes the dead-letter queue, so its in-flight metric is never published.
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'visible + FILL(inFlight, 0)' })]),
       Threshold: 1,
     });
     b.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -353,10 +358,36 @@ describe('default configuration', () => {
     });
   });
 
+  test('the alarm topic lets this account\'s CloudWatch alarms publish (its topic policy replaces the default one)', () => {
+    const topicId = logicalId(b.stack, b.worker.alarmTopic as sns.Topic);
+    b.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: 'sns:Publish',
+          Resource: { Ref: topicId },
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': '123456789012' },
+            ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:us-east-1:123456789012:alarm:*']] } },
+          },
+        })]),
+      },
+    });
+  });
+
+  test('the service starts after the cluster\'s capacity provider association and is deleted before it', () => {
+    const services = b.template.findResources('AWS::ECS::Service');
+    const association = Object.keys(b.template.findResources('AWS::ECS::ClusterCapacityProviderAssociations'));
+    expect(association).toHaveLength(1);
+    expect(Object.values(services).map((r: any) => r.DependsOn)).toEqual([expect.arrayContaining(association)]);
+  });
+
   test('metric helpers', () => {
     const w = b.worker;
     const backlog = w.metricBacklogPerTask();
-    expect(backlog.expression).toBe('visible / IF(FILL(running, 0) < 1, 1, FILL(running, 0))');
+    expect(backlog.expression).toBe('visible / IF(running < 1, 1, running)');
     expect(Object.keys(backlog.usingMetrics)).toEqual(['visible', 'running']);
     expect(w.metricVisibleMessages().metricName).toBe('ApproximateNumberOfMessagesVisible');
     expect(w.metricVisibleMessages().statistic).toBe('Maximum');
