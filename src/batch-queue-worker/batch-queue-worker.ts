@@ -19,7 +19,7 @@ import { WorkloadCluster } from '../core/cluster';
 import { WorkloadContainerOptions } from '../core/container-options';
 import { checkOrder, checkRange, isUnresolved, show, ValidationError } from '../core/errors';
 import { allowAlarmsToPublish, allowServiceToUseKey, buildBucket, buildQueue, buildTopic, checkRemovalPolicy, suppressGuardRule } from '../core/resources';
-import { PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
+import { allowNfs, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
 import { buildWorkloadTask } from '../core/task-definition';
 
 /** SQS caps the visibility timeout at 12 hours. */
@@ -311,9 +311,7 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
 
     this.service = this.createService(capacity, props);
     this.connections = this.service.connections;
-    for (const v of task.volumes) {
-      v.fileSystem?.connections.allowDefaultPortFrom(this.service);
-    }
+    allowNfs(this.connections, task.volumes);
     startAfterDependencies(this.service, props.cluster, task.volumes);
 
     this.grantJobAccess(inputPrefix, props);

@@ -572,8 +572,17 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
   private addVpcEndpoints(vpc: ec2.Vpc): () => void {
     const subnets = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
     vpc.addGatewayEndpoint('S3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [subnets] });
+    // One security group for every interface endpoint: HTTPS from the private subnets, where the tasks and instances are.
+    const securityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
+      vpc,
+      description: `VPC endpoints of ${this.node.path}`,
+      allowAllOutbound: false,
+    });
+    for (const subnet of vpc.selectSubnets(subnets).subnets) {
+      securityGroup.addIngressRule(ec2.Peer.ipv4(subnet.ipv4CidrBlock), ec2.Port.tcp(443), 'HTTPS from the private subnets');
+    }
     const add = (id: string, service: ec2.InterfaceVpcEndpointAwsService) =>
-      vpc.addInterfaceEndpoint(id, { service, subnets, privateDnsEnabled: true });
+      vpc.addInterfaceEndpoint(id, { service, subnets, privateDnsEnabled: true, open: false, securityGroups: [securityGroup] });
     add('EcrApiEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR);
     add('EcrDockerEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER);
     add('LogsEndpoint', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS);

@@ -11,7 +11,7 @@ import { WorkloadAsgCapacity, WorkloadCluster } from '../core/cluster';
 import { WorkloadContainerOptions } from '../core/container-options';
 import { checkRange, isUnresolved, show, ValidationError } from '../core/errors';
 import { suppressGuardRule } from '../core/resources';
-import { PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
+import { allowNfs, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
 import { buildWorkloadTask } from '../core/task-definition';
 import { checkAbsolute, WorkloadVolume } from '../core/volumes';
 
@@ -253,9 +253,7 @@ export class DaemonAgent extends Construct implements ec2.IConnectable, iam.IGra
     // aws-cdk-lib asks every service for a circuit breaker, daemons included (aws/aws-cdk#38102).
     Annotations.of(this.service).acknowledgeWarning('@aws-cdk/aws-ecs:shouldUseCircuitBreaker',
       'The deployment circuit breaker counts failed tasks against a desired count, which a DAEMON service does not have.');
-    for (const [i, v] of task.volumes.entries()) {
-      v.fileSystem?.connections.allowDefaultPortFrom(this.connections, `NFS from the tasks of ${this.node.path} (volume ${i})`);
-    }
+    allowNfs(this.connections, task.volumes, i => `NFS from the tasks of ${this.node.path} (volume ${i})`);
     startAfterDependencies(this.service, props.cluster, task.volumes);
 
     this.warn(props, networkMode, asg, sidecarMemory);

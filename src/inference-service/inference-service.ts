@@ -13,7 +13,7 @@ import { WorkloadCluster } from '../core/cluster';
 import { WorkloadContainerOptions } from '../core/container-options';
 import { checkOrder, checkRange, isUnresolved, show, ValidationError } from '../core/errors';
 import { checkRemovalPolicy, suppressGuardRule } from '../core/resources';
-import { resolveCapacity, PlacementOptions, startAfterDependencies, taskSecurityGroup } from '../core/service';
+import { allowNfs, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
 import { buildWorkloadTask } from '../core/task-definition';
 import { checkAbsolute, WorkloadVolume } from '../core/volumes';
 
@@ -350,9 +350,7 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
         placementConstraints: props.placementConstraints,
       });
     // NFS to every file system the tasks mount: the model store and the EFS volumes given in `volumes`.
-    for (const v of task.volumes) {
-      v.fileSystem?.connections.allowDefaultPortFrom(this.connections, 'NFS from the inference tasks');
-    }
+    allowNfs(this.connections, task.volumes, () => 'NFS from the inference tasks');
     startAfterDependencies(this.service, cluster, task.volumes);
 
     // Load balancer.

@@ -22,7 +22,7 @@ import { WorkloadContainerOptions } from '../core/container-options';
 import { checkName, checkRange, isUnresolved, show, ValidationError } from '../core/errors';
 import { allowAlarmsToPublish, allowServiceToUseKey, buildQueue, buildTopic, checkRemovalPolicy, onlyRulePublishes, suppressGuardRule } from '../core/resources';
 import { WorkloadRole } from '../core/roles';
-import { PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
+import { allowNfs, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
 import { buildWorkloadTask } from '../core/task-definition';
 
 /** Props of {@link ScheduledTask}. */
@@ -222,7 +222,7 @@ export class ScheduledTask extends Construct implements ec2.IConnectable, iam.IG
     this.grantPrincipal = task.taskDefinition.taskRole;
     const securityGroups = props.securityGroups?.length ? props.securityGroups : [taskSecurityGroup(this, cluster)];
     this.connections = new ec2.Connections({ securityGroups });
-    for (const v of task.volumes) v.fileSystem?.connections.allowDefaultPortFrom(this);
+    allowNfs(this.connections, task.volumes);
     const vpcSubnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
 
     // Dead-letter queue of the schedule

@@ -654,6 +654,32 @@ describe('rejects invalid input', () => {
   ])('rejects %s', (_name, extra, message) => {
     expect(() => build(extra)).toThrow(message);
   });
+
+  test('rejects a cluster without Container Insights, whose task counts the scaling reads', () => {
+    const stack = newStack();
+    const cluster = new WorkloadCluster(stack, 'Cluster', { containerInsights: ecs.ContainerInsights.DISABLED });
+    expect(() => new BatchQueueWorker(stack, 'Worker', { cluster, image, maxTasks: 2 })).toThrow(
+      /Test\/Worker: cluster 'Test\/Cluster' has containerInsights 'disabled', but the worker scales on the running and desired task counts .* set it to ENABLED/);
+  });
+
+  test.each([ecs.ContainerInsights.ENABLED, ecs.ContainerInsights.ENHANCED])('accepts a cluster with Container Insights %s', (containerInsights) => {
+    const stack = newStack();
+    const cluster = new WorkloadCluster(stack, 'Cluster', { containerInsights });
+    expect(() => new BatchQueueWorker(stack, 'Worker', { cluster, image, maxTasks: 2 })).not.toThrow();
+  });
+});
+
+describe('given alarm topics', () => {
+  test('an sns.Topic with a topic policy gets the CloudWatch allow; one without keeps its default policy', () => {
+    const b = build(stack => ({ alarmTopic: new sns.Topic(stack, 'Mine', { enforceSSL: true }) }));
+    b.template.resourceCountIs('AWS::SNS::TopicPolicy', 1);
+    b.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' })]) },
+    });
+    const plain = build(stack => ({ alarmTopic: new sns.Topic(stack, 'Plain') }));
+    // A TopicPolicy would replace the default policy, which already lets this account's alarms publish.
+    plain.template.resourceCountIs('AWS::SNS::TopicPolicy', 0);
+  });
 });
 
 describe('compliance', () => {

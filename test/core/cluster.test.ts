@@ -656,3 +656,123 @@ describe('capacityProviderName', () => {
     expect(() => addCapacity({ capacityProviderName: Lazy.string({ produce: () => 'aws' }) })).not.toThrow(ValidationError);
   });
 });
+
+/** The user data of the only launch template of the template, as one string. */
+function launchTemplateUserData(template: Template): string {
+  const [launchTemplate] = Object.values(template.findResources('AWS::EC2::LaunchTemplate'));
+  return JSON.stringify(launchTemplate.Properties.LaunchTemplateData.UserData);
+}
+
+describe('what AWS does with the cluster (deploy-proof)', () => {
+  test('Spot instances drain their tasks on the interruption notice and are rebalanced early', () => {
+    const { template } = addCapacity({ spot: true, additionalInstanceTypes: [C7G] });
+    expect(launchTemplateUserData(template)).toContain('ECS_ENABLE_SPOT_INSTANCE_DRAINING=true');
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { CapacityRebalance: true });
+  });
+
+  test('on-demand instances neither set Spot draining nor Capacity Rebalancing', () => {
+    const { template } = addCapacity();
+    expect(launchTemplateUserData(template)).not.toContain('ECS_ENABLE_SPOT_INSTANCE_DRAINING');
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { CapacityRebalance: Match.absent() });
+  });
+
+  test('only VPC flow logs of this account may assume the flow log role (confused deputy)', () => {
+    const template = Template.fromStack((() => {
+      const stack = newStack();
+      new WorkloadCluster(stack, 'Cluster');
+      return stack;
+    })());
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({
+          Principal: { Service: 'vpc-flow-logs.amazonaws.com' },
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': '123456789012' },
+            ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:us-east-1:123456789012:vpc-flow-log/*']] } },
+          },
+        })],
+      },
+    });
+  });
+
+  describe('natGateways: 0', () => {
+    const endpointServices = (template: Template) => Object.values(template.findResources('AWS::EC2::VPCEndpoint'))
+      .map((e: any) => {
+        // 'com.amazonaws.us-east-1.ecr.api', or a Join ending in '.s3' for the gateway endpoint.
+        const name = e.Properties.ServiceName;
+        const last: string = typeof name === 'string' ? name : name['Fn::Join'][1].at(-1);
+        return last.replace(/^(com\.amazonaws\.[a-z0-9-]+)?\./, '');
+      })
+      .sort();
+
+    test('adds the endpoints Fargate tasks need instead of the internet: S3 (gateway), ECR, CloudWatch Logs, SQS', () => {
+      const stack = newStack();
+      new WorkloadCluster(stack, 'Cluster', { natGateways: 0 });
+      const template = Template.fromStack(stack);
+      template.resourceCountIs('AWS::EC2::NatGateway', 0);
+      expect(endpointServices(template)).toEqual(['ecr.api', 'ecr.dkr', 'logs', 's3', 'sqs']);
+      template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway' });
+      template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface', PrivateDnsEnabled: true });
+    });
+
+    test('EC2 capacity adds the ECS agent endpoints, once', () => {
+      const stack = newStack();
+      const cluster = new WorkloadCluster(stack, 'Cluster', { natGateways: 0 });
+      cluster.addAsgCapacity('A', { instanceType: M7G, maxCapacity: 2 });
+      cluster.addAsgCapacity('B', { instanceType: G5, maxCapacity: 2, gpu: true });
+      expect(endpointServices(Template.fromStack(stack))).toEqual(['ecr.api', 'ecr.dkr', 'ecs', 'ecs-agent', 'ecs-telemetry', 'logs', 's3', 'sqs']);
+    });
+
+    test('with a NAT gateway no endpoint is added', () => {
+      const stack = newStack();
+      new WorkloadCluster(stack, 'Cluster').addAsgCapacity('A', { instanceType: M7G, maxCapacity: 2 });
+      Template.fromStack(stack).resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+    });
+
+    test('is compliant', () => {
+      const stack = newStack();
+      new WorkloadCluster(stack, 'Cluster', { natGateways: 0 }).addAsgCapacity('A', { instanceType: M7G, additionalInstanceTypes: [C7G], maxCapacity: 2 });
+      expectCompliant(stack);
+    });
+  });
+
+  describe('allowDestroy', () => {
+    test('is off by default: instances are protected from scale-in', () => {
+      const { template, cluster } = addCapacity();
+      expect(cluster.allowDestroy).toBe(false);
+      template.hasResourceProperties('AWS::ECS::CapacityProvider', {
+        AutoScalingGroupProvider: Match.objectLike({ ManagedTerminationProtection: 'ENABLED' }),
+      });
+    });
+
+    test('turns managed termination protection off, so that the Auto Scaling group can be deleted', () => {
+      const stack = newStack();
+      const cluster = new WorkloadCluster(stack, 'Cluster', { allowDestroy: true });
+      cluster.addAsgCapacity('Asg', { instanceType: M7G, maxCapacity: 2 });
+      const template = Template.fromStack(stack);
+      expect(cluster.allowDestroy).toBe(true);
+      template.hasResourceProperties('AWS::ECS::CapacityProvider', {
+        AutoScalingGroupProvider: Match.objectLike({ ManagedTerminationProtection: 'DISABLED' }),
+      });
+      template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { NewInstancesProtectedFromScaleIn: Match.absent() });
+    });
+
+    test('an explicit managedTerminationProtection still wins', () => {
+      const stack = newStack();
+      const cluster = new WorkloadCluster(stack, 'Cluster', { allowDestroy: true });
+      cluster.addAsgCapacity('Asg', { instanceType: M7G, maxCapacity: 2, managedTerminationProtection: true });
+      Template.fromStack(stack).hasResourceProperties('AWS::ECS::CapacityProvider', {
+        AutoScalingGroupProvider: Match.objectLike({ ManagedTerminationProtection: 'ENABLED' }),
+      });
+    });
+  });
+
+  test('exposes the Container Insights level of a cluster it creates, and none for a given cluster', () => {
+    const stack = newStack();
+    expect(new WorkloadCluster(stack, 'A').containerInsights).toBe(ecs.ContainerInsights.ENHANCED);
+    expect(new WorkloadCluster(stack, 'B', { containerInsights: ecs.ContainerInsights.DISABLED }).containerInsights).toBe(ecs.ContainerInsights.DISABLED);
+    const vpc = new ec2.Vpc(stack, 'Vpc');
+    const given = ecs.Cluster.fromClusterAttributes(stack, 'Given', { clusterName: 'given', vpc });
+    expect(new WorkloadCluster(stack, 'C', { vpc, cluster: given }).containerInsights).toBeUndefined();
+  });
+});

@@ -555,3 +555,30 @@ function existingClusterWithGpuProvider() {
   const cluster = new WorkloadCluster(stack, 'Cluster', { vpc, cluster: ecsCluster });
   return { stack, provider, cluster };
 }
+
+describe('cluster without NAT gateways', () => {
+  test.each<[string, Partial<TestWorkloadProps>, RegExp]>([
+    ['a public registry image', {},
+      /Test\/Workload: image 'public\.ecr\.aws\/docker\/library\/busybox:stable' is not in a private ECR repository, but cluster 'Test\/Cluster' has natGateways 0: .*Copy the image into ECR/],
+    ['a Docker Hub sidecar', { sidecars: [{ name: 'proxy', image: ecs.ContainerImage.fromRegistry('envoyproxy/envoy:v1.31') }],
+      image: ecs.ContainerImage.fromRegistry('123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1') },
+    /sidecars\[0\]\.image 'envoyproxy\/envoy:v1\.31' is not in a private ECR repository/],
+  ])('rejects %s: the tasks reach AWS only through VPC endpoints', (_name, props, message) => {
+    const stack = newStack();
+    const cluster = new WorkloadCluster(stack, 'Cluster', { natGateways: 0 });
+    expect(() => new TestWorkload(stack, 'Workload', { cluster, image: IMAGE, ...props })).toThrow(message);
+  });
+
+  test.each<[string, ecs.ContainerImage]>([
+    ['a private ECR image given by URI', ecs.ContainerImage.fromRegistry('123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1')],
+    ['an ECR repository of the stack', ecs.ContainerImage.fromEcrRepository(ecr.Repository.fromRepositoryName(newStack(), 'Repo', 'app'))],
+  ])('accepts %s', (_name, image) => {
+    const stack = newStack();
+    const cluster = new WorkloadCluster(stack, 'Cluster', { natGateways: 0 });
+    expect(() => new TestWorkload(stack, 'Workload', { cluster, image })).not.toThrow();
+  });
+
+  test('with a NAT gateway any registry is allowed', () => {
+    expect(() => build()).not.toThrow();
+  });
+});

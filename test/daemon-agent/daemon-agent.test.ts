@@ -347,6 +347,47 @@ describe('warnings', () => {
   });
 });
 
+describe('default capacity provider (deploy-proof)', () => {
+  const G5 = new ec2.InstanceType('g5.xlarge');
+  const G4DN = new ec2.InstanceType('g4dn.xlarge');
+
+  test('skips a GPU provider added first: its reservation would take room the GPU tasks were sized for', () => {
+    const stack = newStack();
+    const cluster = new WorkloadCluster(stack, 'Cluster');
+    cluster.addAsgCapacity('Gpu', { instanceType: G5, additionalInstanceTypes: [G4DN], gpu: true, maxCapacity: 2 });
+    const arm = cluster.addAsgCapacity('Arm', { instanceType: new ec2.InstanceType('m7g.large'), maxCapacity: 2 });
+    const a = new DaemonAgent(stack, 'Agent', { cluster, image, memoryReservationMiB: 128 });
+    expect(a.capacityProvider).toBe(arm);
+    expect(agentWarnings(stack)).toEqual([]);
+  });
+
+  test('with GPU capacity only, runs there and warns that GPU tasks lose room', () => {
+    const stack = newStack();
+    const cluster = new WorkloadCluster(stack, 'Cluster');
+    const gpu = cluster.addAsgCapacity('Gpu', { instanceType: G5, additionalInstanceTypes: [G4DN], gpu: true, maxCapacity: 2 });
+    const a = new DaemonAgent(stack, 'Agent', { cluster, image, memoryReservationMiB: 128 });
+    expect(a.capacityProvider).toBe(gpu);
+    expect(agentWarnings(stack)).toEqual([expect.stringMatching(
+      /capacityProvider is not set and cluster 'Test\/Cluster' has only GPU capacity, so the agent runs on 'Test\/Cluster\/Gpu\/CapacityProvider'.*Pass capacityProvider to confirm.*\[ack: cdk-ecs-workloads:daemon-gpu-capacity\]/)]);
+  });
+
+  test('a GPU provider chosen explicitly is the user\'s decision: no warning', () => {
+    const stack = newStack();
+    const cluster = new WorkloadCluster(stack, 'Cluster');
+    const gpu = cluster.addAsgCapacity('Gpu', { instanceType: G5, additionalInstanceTypes: [G4DN], gpu: true, maxCapacity: 2 });
+    new DaemonAgent(stack, 'Agent', { cluster, image, memoryReservationMiB: 128, capacityProvider: gpu });
+    expect(agentWarnings(stack)).toEqual([]);
+  });
+
+  test('the service starts after the capacity provider association', () => {
+    const { template } = agent();
+    const association = Object.keys(template.findResources('AWS::ECS::ClusterCapacityProviderAssociations'));
+    const [service] = Object.values(template.findResources('AWS::ECS::Service')) as any[];
+    expect(association).toHaveLength(1);
+    expect(service.DependsOn).toEqual(expect.arrayContaining(association));
+  });
+});
+
 describe('instance memory table', () => {
   test.each([
     ['m7g.large', 8], ['m7g.medium', 4], ['c7g.large', 4], ['c7g.medium', 2], ['r7g.large', 16], ['m5.24xlarge', 384],

@@ -6,7 +6,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Capacity, WorkloadCluster } from '../../src';
+import { Capacity, WorkloadCluster, WorkloadVolume } from '../../src';
 import { InferenceService, InferenceServiceProps, LoadBalancerType } from '../../src/inference-service/inference-service';
 import { complianceFindings, expectCompliant, newStack, stableTemplate, statefulPolicies } from '../compliance';
 
@@ -863,5 +863,76 @@ describe('removalPolicy', () => {
       cluster: s.cluster, image: IMAGE, modelStore: { mountPath: '/models', fileSystem }, removalPolicy: RemovalPolicy.DESTROY,
     });
     expect(statefulPolicies(service)).toEqual(['Test/Inference/LogGroup/Resource: Delete/Delete']);
+  });
+});
+
+describe('what AWS does with the service (deploy-proof)', () => {
+  /** A worker-style EFS file system of the stack with its own security group. */
+  function sharedFileSystem(stack: Stack, cluster: WorkloadCluster): efs.FileSystem {
+    return new efs.FileSystem(stack, 'Shared', { vpc: cluster.vpc, encrypted: true });
+  }
+
+  test('NFS (2049) is open from the tasks to an EFS file system given in volumes, not only to the model store', () => {
+    const s = setup();
+    const fs = sharedFileSystem(s.stack, s.cluster);
+    new InferenceService(s.stack, 'Inference', {
+      cluster: s.cluster,
+      image: IMAGE,
+      volumes: [WorkloadVolume.efs({ fileSystem: fs, containerPath: '/shared' })],
+    });
+    const template = Template.fromStack(s.stack);
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      IpProtocol: 'tcp',
+      FromPort: 2049,
+      ToPort: 2049,
+      GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SharedEfsSecurityGroup'), 'GroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^InferenceSecurityGroup'), 'GroupId'] },
+    });
+  });
+
+  test('the service starts after the mount targets of the file systems it mounts and after the capacity provider association', () => {
+    const s = setup();
+    const fs = sharedFileSystem(s.stack, s.cluster);
+    new InferenceService(s.stack, 'Inference', {
+      cluster: s.cluster,
+      image: IMAGE,
+      modelStore: { mountPath: '/models' },
+      volumes: [WorkloadVolume.efs({ fileSystem: fs, containerPath: '/shared' })],
+    });
+    const template = Template.fromStack(s.stack);
+    const [service] = Object.values(template.findResources('AWS::ECS::Service')) as any[];
+    expect(service.DependsOn).toEqual(expect.arrayContaining([
+      ...ids(template, 'AWS::EFS::MountTarget'),
+      ...ids(template, 'AWS::ECS::ClusterCapacityProviderAssociations'),
+    ]));
+    expect(ids(template, 'AWS::EFS::MountTarget')).toHaveLength(4);
+  });
+
+  test('a file system of another stack orders through the stacks, not through DependsOn', () => {
+    const stack = newStack();
+    const storage = new Stack(stack.node.scope as App, 'Storage', { env: { account: '123456789012', region: 'us-east-1' } });
+    const vpc = new ec2.Vpc(storage, 'Vpc');
+    const fs = new efs.FileSystem(storage, 'Shared', { vpc, encrypted: true });
+    new InferenceService(stack, 'Inference', {
+      cluster: new WorkloadCluster(stack, 'Cluster', { vpc }),
+      image: IMAGE,
+      volumes: [WorkloadVolume.efs({ fileSystem: fs, containerPath: '/shared' })],
+    });
+    const template = Template.fromStack(stack);
+    expect(stack.dependencies).toContain(storage);
+    const [service] = Object.values(template.findResources('AWS::ECS::Service')) as any[];
+    expect(service.DependsOn.filter((d: string) => d.includes('MountTarget'))).toEqual([]);
+  });
+
+  test('with the cluster\'s allowDestroy the load balancer has no deletion protection; an explicit value wins', () => {
+    const stack = newStack();
+    const cluster = new WorkloadCluster(stack, 'Cluster', { allowDestroy: true });
+    new InferenceService(stack, 'A', { cluster, image: IMAGE });
+    new InferenceService(stack, 'B', { cluster, image: IMAGE, deletionProtection: true });
+    const template = Template.fromStack(stack);
+    const protection = Object.entries(template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'))
+      .map(([id, lb]: [string, any]) => `${id.slice(0, 1)} ${lb.Properties.LoadBalancerAttributes.find((a: any) => a.Key === 'deletion_protection.enabled').Value}`)
+      .sort();
+    expect(protection).toEqual(['A false', 'B true']);
   });
 });

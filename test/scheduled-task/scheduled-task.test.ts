@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
+import { CfnElement, Duration, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -672,5 +672,62 @@ describe('removalPolicy', () => {
       s => ({ deadLetterQueue: new sqs.Queue(s, 'Dlq', { removalPolicy: RemovalPolicy.RETAIN }) }));
     expect(statefulPolicies(job)).toEqual(['Test/Job/LogGroup/Resource: Delete/Delete']);
     expect(statefulPolicies(stack.node.findChild('Dlq'))).toEqual(['Test/Dlq/Resource: Retain/Retain']);
+  });
+});
+
+describe('what AWS does with the scheduled task (deploy-proof)', () => {
+  /** Statements of the only topic policy of the template. */
+  function topicStatements(template: Template): any[] {
+    const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy')) as any[];
+    expect(policies).toHaveLength(1);
+    return policies[0].Properties.PolicyDocument.Statement;
+  }
+
+  test('CloudWatch alarms of this account may publish to the failure topic, whose policy replaces the default one', () => {
+    const { template } = build();
+    expect(topicStatements(template)).toEqual(expect.arrayContaining([expect.objectContaining({
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: 'sns:Publish',
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': '123456789012' },
+        ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:us-east-1:123456789012:alarm:*']] } },
+      },
+    })]));
+  });
+
+  test('only the failure rule may publish to the failure topic through EventBridge', () => {
+    const { template, job } = build();
+    const ruleId = Stack.of(job).getLogicalId(job.failureRule.node.defaultChild as CfnElement);
+    expect(topicStatements(template)).toEqual(expect.arrayContaining([expect.objectContaining({
+      Effect: 'Deny',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sns:Publish',
+      Condition: { ArnNotEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+    })]));
+  });
+
+  test('a given topic gets the CloudWatch allow but no deny: other rules may publish to it', () => {
+    const { template } = build({}, stack => ({ failureTopic: new sns.Topic(stack, 'OnCall') }));
+    const statements = topicStatements(template);
+    expect(statements.filter(s => s.Effect === 'Deny')).toEqual([]);
+    expect(statements.map(s => s.Principal?.Service).sort()).toEqual(['cloudwatch.amazonaws.com', 'events.amazonaws.com']);
+  });
+
+  test('the state machine logs to a vended-log group, outside the account\'s 5,120-character logs resource policy', () => {
+    const { template } = build({ timeout: Duration.hours(1) });
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: Match.stringLikeRegexp('^/aws/vendedlogs/states/Test-Job-[A-Za-z0-9]+$'),
+    });
+  });
+
+  test('the schedule is created after the mount targets of the file systems its task mounts', () => {
+    const { template } = build({}, (stack, cluster) => ({
+      volumes: [WorkloadVolume.efs({ fileSystem: new efs.FileSystem(stack, 'Fs', { vpc: cluster.vpc, encrypted: true }), containerPath: '/data' })],
+    }));
+    const [schedule] = Object.values(template.findResources('AWS::Scheduler::Schedule')) as any[];
+    const mountTargets = Object.keys(template.findResources('AWS::EFS::MountTarget'));
+    expect(mountTargets).toHaveLength(2);
+    expect(schedule.DependsOn).toEqual(expect.arrayContaining(mountTargets));
   });
 });
