@@ -312,7 +312,7 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
     this.service = this.createService(capacity, props);
     this.connections = this.service.connections;
     allowNfs(this.connections, task.volumes);
-    startAfterDependencies(this.service, props.cluster, task.volumes);
+    startAfterDependencies(this.service, props.cluster, task);
 
     this.grantJobAccess(inputPrefix, props);
 

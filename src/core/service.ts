@@ -6,6 +6,7 @@ import { Construct, IConstruct } from 'constructs';
 import { Capacity } from './capacity';
 import { WorkloadCluster } from './cluster';
 import { ValidationError } from './errors';
+import type { WorkloadTask } from './task-definition';
 import { BoundVolume } from './volumes';
 
 /** EC2 placement settings of a workload's tasks. */
@@ -75,13 +76,16 @@ export function taskSecurityGroup(scope: Construct, cluster: WorkloadCluster): e
 /**
  * Orders what starts the workload's tasks (a service, a schedule) after what they need when both are
  * in one stack: the cluster's capacity provider association (deleted after the service, or
- * `cdk destroy` fails with "The specified capacity provider is in use"), and the mount targets of the
- * EFS file systems the tasks mount (a task that starts before them fails with
- * `ResourceInitializationError`). Across stacks, the stack order already does this. @internal
+ * `cdk destroy` fails with "The specified capacity provider is in use"), the execution role with its
+ * policy (image pull and logs of the first tasks; aws-cdk-lib orders services after the task role
+ * only), and the mount targets of the EFS file systems the tasks mount (a task that starts before
+ * them fails with `ResourceInitializationError`). Across stacks, the stack order already does this.
+ * @internal
  */
-export function startAfterDependencies(starter: IConstruct, cluster: WorkloadCluster, volumes: BoundVolume[]): void {
+export function startAfterDependencies(starter: IConstruct, cluster: WorkloadCluster, task: WorkloadTask): void {
   starter.node.addDependency(cluster._capacityProvidersAssociated);
-  for (const v of volumes) {
+  if (task.taskDefinition.executionRole) starter.node.addDependency(task.taskDefinition.executionRole);
+  for (const v of task.volumes) {
     if (v.fileSystem instanceof efs.FileSystem && Stack.of(v.fileSystem) === Stack.of(starter)) {
       starter.node.addDependency(v.fileSystem.mountTargetsAvailable);
     }

@@ -254,7 +254,7 @@ export class DaemonAgent extends Construct implements ec2.IConnectable, iam.IGra
     Annotations.of(this.service).acknowledgeWarning('@aws-cdk/aws-ecs:shouldUseCircuitBreaker',
       'The deployment circuit breaker counts failed tasks against a desired count, which a DAEMON service does not have.');
     allowNfs(this.connections, task.volumes, i => `NFS from the tasks of ${this.node.path} (volume ${i})`);
-    startAfterDependencies(this.service, props.cluster, task.volumes);
+    startAfterDependencies(this.service, props.cluster, task);
 
     this.warn(props, networkMode, asg, sidecarMemory);
     this.acknowledgeOptIns(props, networkMode);

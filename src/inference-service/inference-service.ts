@@ -351,7 +351,7 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
       });
     // NFS to every file system the tasks mount: the model store and the EFS volumes given in `volumes`.
     allowNfs(this.connections, task.volumes, () => 'NFS from the inference tasks');
-    startAfterDependencies(this.service, cluster, task.volumes);
+    startAfterDependencies(this.service, cluster, task);
 
     // Load balancer.
     const lbSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {

@@ -314,7 +314,7 @@ export class ScheduledTask extends Construct implements ec2.IConnectable, iam.IG
       start: props.start,
       end: props.end,
     });
-    startAfterDependencies(this.schedule, cluster, task.volumes);
+    startAfterDependencies(this.schedule, cluster, task);
     this.failureRule.addTarget(new eventsTargets.SnsTopic(this.failureTopic, { message: this.failureMessage() }));
     allowAlarmsToPublish(this.failureTopic);
     // Our own topic takes failed runs from this rule only; a topic you give may serve other rules too.

@@ -4,10 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as fc from 'fast-check';
-import {
-  acknowledgeUserEnvironment, assertValidBatches, assertRejected, batchOf, Breaker, breaker, brokenCapacity, CapacitySpec, capacitySpec,
-  ContainerSpec, containerBreakers, containerSpec, Env, fileSeed, isFargate, materializeCapacity, materializeContainer, params,
-} from './arbitraries';
+import { acknowledgeUserEnvironment, assertRejected, assertValidBatches, batchOf, breaker, Breaker, brokenCapacity, CapacitySpec, capacitySpec, containerBreakers, containerSpec, ContainerSpec, Env, fileSeed, INVALID_RUNS, isFargate, materializeCapacity, materializeContainer, params } from './arbitraries';
 import { BatchQueueWorker, BatchQueueWorkerProps } from '../../src/batch-queue-worker/batch-queue-worker';
 import { buildBucket, buildQueue, suppressGuardRule } from '../../src/core/resources';
 
@@ -253,6 +250,6 @@ describe('BatchQueueWorker properties', () => {
           ? { ...props, inputBucket: s3.Bucket.fromBucketName(env.stack, 'Extra', 'extra-bucket') } : props;
         new BatchQueueWorker(env.stack, 'Worker', withBucket);
       }, b.what);
-    }), params(seed, 150));
+    }), params(seed, INVALID_RUNS));
   });
 });

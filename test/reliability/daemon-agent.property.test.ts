@@ -2,10 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as fc from 'fast-check';
-import {
-  absPath, acknowledgeUserEnvironment, assertValidBatches, assertRejected, batchOf, Breaker, breaker, ContainerSpec, containerBreakers,
-  containerSpec, Ec2Kind, Env, fileSeed, materializeContainer, params, sidecarMemory,
-} from './arbitraries';
+import { absPath, acknowledgeUserEnvironment, assertRejected, assertValidBatches, batchOf, Breaker, breaker, containerBreakers, ContainerSpec, containerSpec, Ec2Kind, Env, fileSeed, INVALID_RUNS, materializeContainer, params, sidecarMemory } from './arbitraries';
 import { WorkloadCluster } from '../../src';
 import { DaemonAgent, DaemonAgentProps } from '../../src/daemon-agent/daemon-agent';
 
@@ -194,6 +191,6 @@ describe('DaemonAgent properties', () => {
         const props = materialize(env, x.spec);
         new DaemonAgent(env.stack, 'Agent', { ...props, ...x.extra?.(env) } as DaemonAgentProps);
       }, br.what);
-    }), params(seed, 150));
+    }), params(seed, INVALID_RUNS));
   });
 });

@@ -5,10 +5,7 @@ import * as efs from 'aws-cdk-lib/aws-efs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { IConstruct } from 'constructs';
 import * as fc from 'fast-check';
-import {
-  absPath, acknowledgeUserEnvironment, assertValidBatches, assertRejected, batchOf, Breaker, breaker, brokenCapacity, CapacitySpec, capacitySpec,
-  ContainerSpec, containerBreakers, containerSpec, Env, fileSeed, isFargate, materializeCapacity, materializeContainer, params, WEB_ACL_ARN,
-} from './arbitraries';
+import { absPath, acknowledgeUserEnvironment, assertRejected, assertValidBatches, batchOf, breaker, Breaker, brokenCapacity, CapacitySpec, capacitySpec, containerBreakers, containerSpec, ContainerSpec, Env, fileSeed, INVALID_RUNS, isFargate, materializeCapacity, materializeContainer, params, WEB_ACL_ARN } from './arbitraries';
 import { suppressGuardRule } from '../../src/core/resources';
 import { InferenceService, InferenceServiceProps, LoadBalancerType } from '../../src/inference-service/inference-service';
 
@@ -249,6 +246,6 @@ describe('InferenceService properties', () => {
         const props = materialize(env, 'Inference', bad, br.what.endsWith('on a cluster without GPU capacity'));
         new InferenceService(env.stack, 'Inference', props);
       }, br.what);
-    }), params(seed, 150));
+    }), params(seed, INVALID_RUNS));
   });
 });

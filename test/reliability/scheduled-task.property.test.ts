@@ -5,10 +5,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as fc from 'fast-check';
-import {
-  acknowledgeUserEnvironment, assertValidBatches, assertRejected, batchOf, Breaker, breaker, brokenCapacity, CapacitySpec, capacitySpec,
-  ContainerSpec, containerBreakers, containerSpec, Env, fileSeed, isFargate, materializeCapacity, materializeContainer, params,
-} from './arbitraries';
+import { acknowledgeUserEnvironment, assertRejected, assertValidBatches, batchOf, breaker, Breaker, brokenCapacity, CapacitySpec, capacitySpec, containerBreakers, containerSpec, ContainerSpec, Env, fileSeed, INVALID_RUNS, isFargate, materializeCapacity, materializeContainer, params } from './arbitraries';
 import { buildQueue, buildTopic, suppressGuardRule } from '../../src/core/resources';
 import { ScheduledTask, ScheduledTaskProps } from '../../src/scheduled-task/scheduled-task';
 
@@ -210,6 +207,6 @@ describe('ScheduledTask properties', () => {
         const props = materialize(env, 'Task', fifo ? { ...bad, deadLetterQueue: undefined } : bad);
         new ScheduledTask(env.stack, 'Task', fifo ? { ...props, deadLetterQueue: new sqs.Queue(env.stack, 'Fifo', { fifo: true }) } : props);
       }, b.what);
-    }), params(seed, 150));
+    }), params(seed, INVALID_RUNS));
   });
 });

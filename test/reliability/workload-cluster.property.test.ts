@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as fc from 'fast-check';
-import { assertValidBatches, assertRejected, batchOf, Breaker, breaker, Env, fileSeed, logRetention, params } from './arbitraries';
+import { assertRejected, assertValidBatches, batchOf, Breaker, breaker, Env, fileSeed, INVALID_RUNS, logRetention, params } from './arbitraries';
 import { AsgCapacityOptions, WorkloadCluster, WorkloadClusterProps } from '../../src';
 
 const seed = fileSeed('workload-cluster.property.test.ts');
@@ -230,6 +230,6 @@ describe('WorkloadCluster properties', () => {
         x.cluster.capacities.forEach((a, i) => cluster.addAsgCapacity(`Asg${i}`, { ...asgOptions(a, ''), capacityProviderName: a.capacityProviderName }));
         x.after?.(cluster);
       }, br.what);
-    }), params(seed, 150));
+    }), params(seed, INVALID_RUNS));
   });
 });
