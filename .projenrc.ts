@@ -46,6 +46,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     jestConfig: {
       // Both cores: jest's default leaves one idle, and the cfn-guard child processes keep a worker waiting.
       maxWorkers: 2,
+      // The deploy-proof checks make the compliance tests asynchronous, and jest's 5 s limit for an
+      // asynchronous test is too tight for cdk-nag + cfn-guard + IAM evaluation on a busy 2-core machine.
+      testTimeout: 60_000,
       coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
       // Issue 8, point 4: CI fails when coverage of src/ drops below 90 % (projen nests this under `global`).
       coverageThreshold: { lines: 90, branches: 90, functions: 90, statements: 90 },
@@ -83,6 +86,15 @@ project.addTask('integ', {
 project.addTask('integ:update', {
   description: 'Rewrite the integ test snapshots (review the diff!)',
   exec: `integ-runner ${integArgs} --dry-run --update-on-failed`,
+});
+// Deploys every integ stack into the account and Region of your credentials, runs its assertions, then
+// destroys it (see docs/integ-tests.md). `npx projen integ:deploy integ.scheduled-task.ts` runs one.
+project.addTask('integ:deploy', {
+  description: 'Deploy the integ tests to a real AWS account, run their assertions, destroy them (costs money)',
+  steps: [{
+    exec: `integ-runner ${integArgs} --update-on-failed --force --no-update-workflow --max-workers 2 --verbose`,
+    receiveArgs: true,
+  }],
 });
 
 // Benchmarks run compiled JavaScript so that TypeScript compilation is not what gets measured.

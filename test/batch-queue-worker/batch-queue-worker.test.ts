@@ -11,6 +11,7 @@ import { Capacity, WorkloadCluster, WorkloadVolume } from '../../src';
 import { BatchQueueWorker, BatchQueueWorkerProps } from '../../src/batch-queue-worker/batch-queue-worker';
 import { buildBucket } from '../../src/core/resources';
 import { expectCompliant, newStack, stableTemplate, statefulPolicies } from '../compliance';
+import { expectDeployable } from '../deploy-proof';
 
 const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/python:3.12-slim');
 
@@ -683,11 +684,12 @@ describe('given alarm topics', () => {
 });
 
 describe('compliance', () => {
-  test('default configuration has no unacknowledged finding', () => {
+  test('default configuration has no unacknowledged finding', async () => {
     expectCompliant(build().stack);
+    await expectDeployable(build().stack);
   });
 
-  test('fully customised configuration has no unacknowledged finding', () => {
+  test('fully customised configuration has no unacknowledged finding', async () => {
     const b = build((stack, cluster) => {
       const provider = cluster.addAsgCapacity('Arm', {
         instanceType: new ec2.InstanceType('m7g.large'),
@@ -721,6 +723,7 @@ describe('compliance', () => {
     // The user's own plain variable is the user's call, as with any task definition.
     Validations.of(b.worker.taskDefinition).acknowledge({ id: 'AwsSolutions-ECS2', reason: 'LOG_LEVEL is not a secret.' });
     expectCompliant(b.stack);
+    await expectDeployable(b.stack);
   });
 });
 

@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { AsgCapacityOptions, WorkloadCluster, WorkloadClusterProps } from '../../src';
 import { ValidationError } from '../../src/core/errors';
 import { expectCompliant, newStack, stableTemplate, statefulPolicies } from '../compliance';
+import { expectDeployable } from '../deploy-proof';
 
 const M7G = new ec2.InstanceType('m7g.large');
 const C7G = new ec2.InstanceType('c7g.large');
@@ -568,18 +569,20 @@ describe('invalid WorkloadCluster inputs', () => {
 });
 
 describe('compliance', () => {
-  test('WorkloadCluster with defaults has no unacknowledged finding', () => {
+  test('WorkloadCluster with defaults has no unacknowledged finding', async () => {
     const stack = newStack();
     new WorkloadCluster(stack, 'Cluster');
     expectCompliant(stack);
+    await expectDeployable(stack);
   });
 
-  test('WorkloadCluster with ARM64 and GPU capacity, Spot and the access log bucket has no unacknowledged finding', () => {
+  test('WorkloadCluster with ARM64 and GPU capacity, Spot and the access log bucket has no unacknowledged finding', async () => {
     const stack = newStack();
     const cluster = withArmAndGpu(stack, { natGateways: 2, flowLogRetention: logs.RetentionDays.TWO_YEARS });
     cluster.addAsgCapacity('Spot', { instanceType: C7G, additionalInstanceTypes: [M7G], maxCapacity: 4, spot: true, targetCapacityPercent: 80 });
     cluster.accessLogsBucket;
     expectCompliant(stack);
+    await expectDeployable(stack);
   });
 });
 
@@ -729,10 +732,11 @@ describe('what AWS does with the cluster (deploy-proof)', () => {
       Template.fromStack(stack).resourceCountIs('AWS::EC2::VPCEndpoint', 0);
     });
 
-    test('is compliant', () => {
+    test('is compliant', async () => {
       const stack = newStack();
       new WorkloadCluster(stack, 'Cluster', { natGateways: 0 }).addAsgCapacity('A', { instanceType: M7G, additionalInstanceTypes: [C7G], maxCapacity: 2 });
       expectCompliant(stack);
+      await expectDeployable(stack);
     });
   });
 

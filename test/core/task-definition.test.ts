@@ -9,9 +9,10 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Capacity, WorkloadCluster, WorkloadVolume } from '../../src';
 import { ValidationError } from '../../src/core/errors';
-import { taskSecurityGroup } from '../../src/core/service';
+import { startAfterDependencies, taskSecurityGroup } from '../../src/core/service';
 import { FARGATE_MEMORY_BY_CPU } from '../../src/core/task-definition';
 import { expectCompliant, newStack } from '../compliance';
+import { expectDeployable } from '../deploy-proof';
 import { IMAGE, TestWorkload, TestWorkloadProps } from './workload';
 
 function setup() {
@@ -260,10 +261,11 @@ describe('container overrides', () => {
     expect(main.Environment).toEqual([{ Name: 'QUEUE_URL', Value: 'construct' }]);
   });
 
-  test('only-construct environment variables are acknowledged for AwsSolutions-ECS2 (compliance passes)', () => {
+  test('only-construct environment variables are acknowledged for AwsSolutions-ECS2 (compliance passes)', async () => {
     const { stack, cluster } = setup();
     new TestWorkload(stack, 'Work', { cluster, image: IMAGE, constructEnvironment: { QUEUE_URL: 'https://queue' } });
     expectCompliant(stack);
+    await expectDeployable(stack);
   });
 
   test('logRetention overrides the log group retention', () => {
@@ -481,7 +483,7 @@ describe('invalid task inputs', () => {
 });
 
 describe('compliance', () => {
-  test('a Fargate task built by the builder behind an ecs.FargateService has no unacknowledged finding', () => {
+  test('a Fargate task built by the builder behind an ecs.FargateService has no unacknowledged finding', async () => {
     const { stack, cluster } = setup();
     const parameter = ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'Token', { parameterName: '/app/token' });
     const work = new TestWorkload(stack, 'Work', {
@@ -494,7 +496,7 @@ describe('compliance', () => {
       sidecars: [{ name: 'proxy', image: IMAGE }],
       capacity: Capacity.fargateSpot({ onDemandBase: 1, onDemandWeight: 1 }),
     });
-    new ecs.FargateService(work, 'Service', {
+    const service = new ecs.FargateService(work, 'Service', {
       cluster: cluster.cluster,
       taskDefinition: work.task.taskDefinition,
       capacityProviderStrategies: work.capacity.strategies,
@@ -503,7 +505,10 @@ describe('compliance', () => {
       minHealthyPercent: 100,
       circuitBreaker: { rollback: true },
     });
+    // What every workload construct does for its service (the deploy-proof check fails without it).
+    startAfterDependencies(service, cluster, work.task);
     expectCompliant(stack);
+    await expectDeployable(stack);
   });
 });
 

@@ -8,6 +8,7 @@ import { Capacity, WorkloadCluster, WorkloadVolume } from '../../src';
 import { DaemonAgent, DaemonAgentProps } from '../../src/daemon-agent/daemon-agent';
 import { instanceMemoryMiB } from '../../src/daemon-agent/instance-memory';
 import { complianceFindings, expectCompliant, newStack, stableTemplate, statefulPolicies } from '../compliance';
+import { expectDeployable } from '../deploy-proof';
 
 const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/aws-observability/aws-for-fluent-bit:stable');
 
@@ -465,12 +466,13 @@ describe('synth-time errors', () => {
 });
 
 describe('compliance', () => {
-  test('default configuration', () => {
+  test('default configuration', async () => {
     const { s } = agent();
     expectCompliant(s.stack);
+    await expectDeployable(s.stack);
   });
 
-  test('fully customised configuration', () => {
+  test('fully customised configuration', async () => {
     const s = setup();
     const x86 = s.cluster.addAsgCapacity('X86', { instanceType: new ec2.InstanceType('m7i.large'), additionalInstanceTypes: [new ec2.InstanceType('c7i.large')], maxCapacity: 2 });
     const destination = new logs.LogGroup(s.stack, 'Destination', { encryptionKey: s.cluster.encryptionKey, retention: logs.RetentionDays.ONE_YEAR });
@@ -497,11 +499,13 @@ describe('compliance', () => {
     }, s);
     destination.grantWrite(a);
     expectCompliant(s.stack);
+    await expectDeployable(s.stack);
   });
 
-  test('host network mode without privileged containers', () => {
+  test('host network mode without privileged containers', async () => {
     const { s } = agent({ networkMode: ecs.NetworkMode.HOST, containerPort: 8125 });
     expectCompliant(s.stack);
+    await expectDeployable(s.stack);
   });
 
   test('root user in host network mode stays the user\'s finding', () => {
@@ -514,9 +518,10 @@ describe('compliance', () => {
     ]);
   });
 
-  test('awsvpc configuration', () => {
+  test('awsvpc configuration', async () => {
     const { s } = agent({ networkMode: ecs.NetworkMode.AWS_VPC, containerPort: 4317 });
     expectCompliant(s.stack);
+    await expectDeployable(s.stack);
   });
 });
 

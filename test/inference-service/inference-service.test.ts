@@ -9,6 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Capacity, WorkloadCluster, WorkloadVolume } from '../../src';
 import { InferenceService, InferenceServiceProps, LoadBalancerType } from '../../src/inference-service/inference-service';
 import { complianceFindings, expectCompliant, newStack, stableTemplate, statefulPolicies } from '../compliance';
+import { expectDeployable } from '../deploy-proof';
 
 const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/python:3.12-slim');
 const CERT_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
@@ -242,9 +243,10 @@ describe('defaults (internal ALB, Fargate, no certificate)', () => {
     });
   });
 
-  test('is compliant', () => {
+  test('is compliant', async () => {
     const s = build();
     expectCompliant(s.stack);
+    await expectDeployable(s.stack);
   });
 });
 
@@ -379,9 +381,10 @@ describe('network load balancer', () => {
     expect(() => call(service)).toThrow(new RegExp(`${name}\\(\\) reads an Application Load Balancer metric, but loadBalancerType is NETWORK`));
   });
 
-  test('is compliant', () => {
+  test('is compliant', async () => {
     const s = build({ loadBalancerType: LoadBalancerType.NETWORK });
     expectCompliant(s.stack);
+    await expectDeployable(s.stack);
   });
 });
 
@@ -706,7 +709,7 @@ describe('overrides', () => {
     expect(findings).toEqual([]);
   });
 
-  test('a fully customised service (HTTPS, WAF, model store, GPU) is compliant', () => {
+  test('a fully customised service (HTTPS, WAF, model store, GPU) is compliant', async () => {
     const s = setup({ gpu: true });
     new InferenceService(s.stack, 'Inference', {
       cluster: s.cluster,
@@ -729,14 +732,16 @@ describe('overrides', () => {
       placementStrategies: [ecs.PlacementStrategy.spreadAcrossInstances()],
     });
     expectCompliant(s.stack);
+    await expectDeployable(s.stack);
   });
 
-  test('internet-facing on a custom port without allowedPeers: open to anyone by request, acknowledged as such', () => {
+  test('internet-facing on a custom port without allowedPeers: open to anyone by request, acknowledged as such', async () => {
     const s = setup();
     new InferenceService(s.stack, 'Inference', {
       cluster: s.cluster, image: IMAGE, certificate: s.certificate, internetFacing: true, listenerPort: 8443,
     });
     expectCompliant(s.stack);
+    await expectDeployable(s.stack);
   });
 
   test('snapshot of a service with HTTPS and a model store', () => {

@@ -11,6 +11,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Capacity, WorkloadCluster, WorkloadVolume } from '../../src';
 import { ScheduledTask, ScheduledTaskProps } from '../../src/scheduled-task/scheduled-task';
 import { expectCompliant, newStack, stableTemplate, statefulPolicies } from '../compliance';
+import { expectDeployable } from '../deploy-proof';
 
 const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:stable');
 const nightly = scheduler.ScheduleExpression.cron({ hour: '2', minute: '30', timeZone: TimeZone.EUROPE_BERLIN });
@@ -236,8 +237,9 @@ describe('defaults', () => {
     Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
   });
 
-  test('compliant (cdk-nag AwsSolutions, NIST 800-53 r5, HIPAA; cfn-guard Control Tower)', () => {
+  test('compliant (cdk-nag AwsSolutions, NIST 800-53 r5, HIPAA; cfn-guard Control Tower)', async () => {
     expectCompliant(stack);
+    await expectDeployable(stack);
   });
 
   test('snapshot', () => {
@@ -576,7 +578,7 @@ describe('warnings', () => {
 });
 
 describe('fully customised', () => {
-  test('compliant', () => {
+  test('compliant', async () => {
     const { stack } = build({
       capacity: Capacity.fargateSpot({ onDemandWeight: 1 }),
       cpu: 512,
@@ -591,14 +593,16 @@ describe('fully customised', () => {
       enabled: false,
     });
     expectCompliant(stack);
+    await expectDeployable(stack);
   });
 
-  test('compliant on EC2 capacity, run directly', () => {
+  test('compliant on EC2 capacity, run directly', async () => {
     const { stack } = build({
       placementStrategies: [ecs.PlacementStrategy.spreadAcrossInstances()],
       maxRetryAttempts: 10,
     }, (_s, cluster) => ({ capacity: Capacity.ec2(armProvider(cluster)) }));
     expectCompliant(stack);
+    await expectDeployable(stack);
   });
 });
 
