@@ -1,17 +1,26 @@
-import { IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { AwsApiCall, ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { WorkloadCluster } from '../src';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import { WorkloadCluster, WorkloadVolume } from '../src';
 import { InferenceService, LoadBalancerType } from '../src/inference-service/inference-service';
 
 const app = new App({ stackTraces: false, context: { 'aws:cdk:disable-creation-stack-traces': true } });
 const stack = new Stack(app, 'InferenceServiceInteg');
-const cluster = new WorkloadCluster(stack, 'Cluster');
+// Teardown: DESTROY deletes the flow log group and schedules the cluster key for deletion; the
+// cluster creates no access log bucket here, so nothing is left behind.
+const cluster = new WorkloadCluster(stack, 'Cluster', { removalPolicy: RemovalPolicy.DESTROY });
+const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/python:3.12-slim');
+
+// `deletionProtection: false` on every load balancer below: the default (true) is right for
+// production, but CloudFormation cannot delete a protected load balancer, so the test could not tear
+// down. The file systems and log groups are DESTROY for the same reason.
 
 // An HTTP model server behind an internal ALB, reading models from a new EFS model store.
-new InferenceService(stack, 'Alb', {
+const alb = new InferenceService(stack, 'Alb', {
   cluster,
-  image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/python:3.12-slim'),
+  image,
   command: ['python3', '-m', 'http.server', '8080', '--directory', '/models'],
   cpu: 512,
   memoryLimitMiB: 1024,
@@ -20,17 +29,55 @@ new InferenceService(stack, 'Alb', {
   modelStore: { mountPath: '/models', removalPolicy: RemovalPolicy.DESTROY },
   deletionProtection: false,
   maxTasks: 2,
+  removalPolicy: RemovalPolicy.DESTROY,
 });
 
 // The same server behind an internal NLB, scaled on CPU.
-new InferenceService(stack, 'Nlb', {
+const nlb = new InferenceService(stack, 'Nlb', {
   cluster,
-  image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/python:3.12-slim'),
+  image,
   command: ['python3', '-m', 'http.server', '8080', '--directory', '/tmp'],
   loadBalancerType: LoadBalancerType.NETWORK,
   healthCheckPath: '/',
   deletionProtection: false,
   maxTasks: 2,
+  removalPolicy: RemovalPolicy.DESTROY,
 });
 
-new IntegTest(app, 'InferenceServiceTest', { testCases: [stack] });
+// A server reading a file system the user made and passed in `volumes` (not the model store): the
+// task can only mount it if the service opens NFS (2049) to it and waits for its mount targets.
+const shared = new efs.FileSystem(stack, 'SharedData', {
+  vpc: cluster.vpc,
+  vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+  encrypted: true,
+  throughputMode: efs.ThroughputMode.ELASTIC,
+  removalPolicy: RemovalPolicy.DESTROY,
+});
+const volumeServer = new InferenceService(stack, 'SharedVolume', {
+  cluster,
+  image,
+  command: ['python3', '-m', 'http.server', '8080', '--directory', '/data'],
+  healthCheckPath: '/',
+  healthCheckGracePeriod: Duration.minutes(2),
+  volumes: [WorkloadVolume.efs({ name: 'data', fileSystem: shared, containerPath: '/data', readOnly: true })],
+  deletionProtection: false,
+  maxTasks: 1,
+  removalPolicy: RemovalPolicy.DESTROY,
+});
+
+const integ = new IntegTest(app, 'InferenceServiceTest', { testCases: [stack] });
+
+// Each service's target group reports at least one healthy target: the task started (image pulled,
+// volumes mounted), answers 200 on the health check path, and the load balancer reaches it.
+for (const service of [alb, nlb, volumeServer]) {
+  const health = integ.assertions.awsApiCall('ElasticLoadBalancingV2', 'describeTargetHealth', {
+    TargetGroupArn: service.targetGroup.targetGroupArn,
+  }).expect(ExpectedResult.objectLike({
+    TargetHealthDescriptions: Match.arrayWith([Match.objectLike({ TargetHealth: { State: 'healthy' } })]),
+  })).waitForAssertions({ totalTimeout: Duration.minutes(20), interval: Duration.seconds(30), backoffRate: 1 }) as AwsApiCall;
+  // integ-tests derives 'elasticloadbalancingv2:DescribeTargetHealth' from the API name; the IAM
+  // action is 'elasticloadbalancing:DescribeTargetHealth' (which supports no resource-level scoping).
+  const statement = { Effect: 'Allow', Action: ['elasticloadbalancing:DescribeTargetHealth'], Resource: ['*'] };
+  health.provider.addToRolePolicy(statement);
+  health.waiterProvider?.addToRolePolicy(statement);
+}
