@@ -93,13 +93,18 @@ export function startAfterDependencies(starter: IConstruct, cluster: WorkloadClu
 }
 
 /**
- * Opens NFS (2049) from the tasks to every EFS file system they mount. The rule is written as the
- * tasks' egress so that, when the file system lives in another stack, its ingress rule is placed in
- * the tasks' stack (the file system's stack cannot refer back to the tasks: a reference cycle).
+ * Opens NFS (2049) from the tasks to every EFS file system they mount. The file system's ingress rule
+ * is a "remote" rule: when the file system lives in another stack, the rule is placed in the tasks'
+ * stack (the file system's stack cannot refer back to the tasks: a reference cycle). The tasks'
+ * security groups allow all outbound traffic, so they need no egress rule.
  * @internal
  */
 export function allowNfs(tasks: ec2.Connections, volumes: BoundVolume[], description?: (index: number) => string): void {
   for (const [i, v] of volumes.entries()) {
-    if (v.fileSystem) tasks.allowToDefaultPort(v.fileSystem, description?.(i));
+    for (const fileSystemGroup of v.fileSystem?.connections.securityGroups ?? []) {
+      for (const taskGroup of tasks.securityGroups) {
+        fileSystemGroup.addIngressRule(taskGroup, ec2.Port.tcp(2049), description?.(i), /* remoteRule */ true);
+      }
+    }
   }
 }
