@@ -146,8 +146,8 @@ export interface InferenceServiceProps extends WorkloadContainerOptions, Placeme
   readonly webAclArn?: string;
 
   /**
-   * Whether the load balancer is protected against deletion (`cdk destroy` fails while it is; turn it
-   * off and deploy before destroying the stack, or give the cluster `allowDestroy`).
+   * Whether the load balancer is protected against deletion. `cdk destroy` fails while it is: turn it
+   * off and deploy before destroying the stack, or give the cluster `allowDestroy`.
    * @default - true (false when the cluster has `allowDestroy`)
    */
   readonly deletionProtection?: boolean;
