@@ -34,6 +34,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'fast-check@^4',
     // Offline IAM policy evaluation for the deploy-proof tests (AGPL-3.0-or-later, test-only, never shipped).
     '@cloud-copilot/iam-simulate@^0.1.173',
+    // Resolves the package's own name to src/ when ts-node runs examples/.
+    'tsconfig-paths@^4',
   ],
 
   // Integ snapshots are verified by our own task (see `integ` below).
@@ -63,6 +65,18 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // The npm mirror lacks some optional non-Linux binaries of unrs-resolver's newest releases.
 project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
 
+// The release bumper's 13.x line and its conventional-changelog dependencies declare Node >= 22, so
+// every install on Node 20 printed some 90 lines of EBADENGINE warnings; 12.x does the same job on Node >= 18.
+project.deps.removeDependency('commit-and-tag-version');
+project.addDevDeps('commit-and-tag-version@^12');
+
+// npm 11 lists every dependency whose install script nobody reviewed: these two are reviewed (a native
+// binding check of the eslint import resolver, and a file watcher's optional build from source).
+project.package.addField('allowScripts', { '@parcel/watcher': true, 'unrs-resolver': true });
+
+// `package:js` needs the .jsii file of a compile: compile first when a fresh clone has none.
+project.tasks.tryFind('package:js')!.prependExec('test -f .jsii || projen compile');
+
 // ts-jest type-checks every file by default; tsc (jsii) already does that on compile.
 project.jest!.config.transform = {
   '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json' }],
@@ -74,7 +88,11 @@ project.postCompileTask.exec('jsii-rosetta extract --strict');
 // 1st README command: synthesize the example app into cdk.out/.
 project.addTask('synth:example', {
   description: 'Synthesize the example app (every construct) into cdk.out/',
-  exec: 'cdk synth --app "ts-node --prefer-ts-exts -P test/tsconfig.json examples/app.ts" --output cdk.out --quiet',
+  // The examples import the package by name, as an app would; tsconfig-paths (registered after ts-node,
+  // so that it knows the .ts extension) maps the name to src/. TypeScript 6 deprecates baseUrl in
+  // tsconfig, so tsconfig-paths gets it here, relative to test/.
+  exec: 'cdk synth --app "node -r ts-node/register -r tsconfig-paths/register examples/app.ts" --output cdk.out --quiet',
+  env: { TS_NODE_PROJECT: 'test/tsconfig.json', TS_NODE_PREFER_TS_EXTS: 'true', TS_NODE_BASEURL: '.' },
 });
 
 // Integ snapshots: verified offline (no deploy); `integ:update` rewrites them after a reviewed change.
@@ -107,5 +125,8 @@ bench.exec('node bench/.build/bench/run.js', { receiveArgs: true });
 
 // Transpile test files one by one (no cross-file type check in jest; tsc and jsii do that).
 project.tryFindObjectFile('test/tsconfig.json')!.addOverride('compilerOptions.isolatedModules', true);
+// examples/ imports the package by its name, so that each example can be copied into an app as is.
+project.tryFindObjectFile('test/tsconfig.json')!.addOverride('compilerOptions.paths', { 'cdk-ecs-workloads': ['../src/index'] });
+project.jest!.config.moduleNameMapper = { '^cdk-ecs-workloads$': '<rootDir>/src/index.ts' };
 
 project.synth();

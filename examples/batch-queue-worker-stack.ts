@@ -1,8 +1,7 @@
 import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
-import { WorkloadCluster } from '../src';
-import { BatchQueueWorker } from '../src/batch-queue-worker/batch-queue-worker';
+import { BatchQueueWorker, WorkloadCluster } from 'cdk-ecs-workloads';
 
 /** Props of {@link BatchQueueWorkerStack}. */
 export interface BatchQueueWorkerStackProps extends StackProps {

@@ -2,7 +2,7 @@ import { Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
-import { WorkloadCluster } from '../src';
+import { WorkloadCluster } from 'cdk-ecs-workloads';
 
 /** The shared cluster: a new VPC, Fargate + Fargate Spot, a Graviton and a GPU EC2 capacity provider. */
 export class ClusterStack extends Stack {

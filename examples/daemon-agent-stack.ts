@@ -2,8 +2,7 @@ import { CfnResource, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { WorkloadCluster } from '../src';
-import { DaemonAgent } from '../src/daemon-agent/daemon-agent';
+import { DaemonAgent, WorkloadCluster } from 'cdk-ecs-workloads';
 
 /** Props of {@link DaemonAgentStack}. */
 export type DaemonAgentStackProps = {

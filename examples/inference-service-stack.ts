@@ -1,8 +1,7 @@
 import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
-import { WorkloadCluster, WorkloadVolume } from '../src';
-import { InferenceService, LoadBalancerType } from '../src/inference-service/inference-service';
+import { InferenceService, LoadBalancerType, WorkloadCluster, WorkloadVolume } from 'cdk-ecs-workloads';
 
 /** Props of {@link InferenceServiceStack}. */
 export type InferenceServiceStackProps = { readonly cluster: WorkloadCluster } & StackProps;

@@ -3,8 +3,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { Capacity, WorkloadCluster } from '../src';
-import { ScheduledTask } from '../src/scheduled-task/scheduled-task';
+import { Capacity, ScheduledTask, WorkloadCluster } from 'cdk-ecs-workloads';
 
 /** Props of {@link ScheduledTaskStack}. */
 export interface ScheduledTaskStackProps extends StackProps {
