@@ -8,9 +8,13 @@
  *   the scenario tests in `metrics.test.ts` evaluate them on timelines with AWS's gaps);
  * - policy: every service-to-resource hop the templates imply is allowed by IAM, resource and key
  *   policies (`policy.ts`, evaluated with an IAM policy engine).
+ *
+ * Lifecycle and network read the resource graph of `graph.ts`; policy reads templates resolved to
+ * concrete values by `template.ts`. `scenarios.ts` holds the apps their own tests run over.
  */
 import { App, Stack } from 'aws-cdk-lib';
-import { orderProblems, stackTemplates } from './lifecycle';
+import { stackTemplates } from './graph';
+import { orderProblems } from './lifecycle';
 import { metricProblems } from './metrics';
 import { networkProblems } from './network';
 import { policyProblems } from './policy';

@@ -1,30 +1,15 @@
 /**
  * Issue 13 (deploy-proof), lifecycle order: every workload's resources are created after what they
  * need and deleted before it, and `cdk destroy` is not blocked by anything but what the defaults
- * keep on purpose. The rules themselves are in `lifecycle.ts`; the first half of this file shows each
- * rule catching its defect on a tiny hand-written template, the second half runs them over the
- * constructs and the example app.
+ * keep on purpose. The rules themselves are in `lifecycle.ts`, the dependency graph they read in
+ * `graph.ts`; the first half of this file shows the graph and each rule catching its defect on a tiny
+ * hand-written template, the second half runs them over the construct scenarios and the example app.
  */
-import { App, Duration, Stack } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as efs from 'aws-cdk-lib/aws-efs';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import { BatchQueueWorkerStack } from '../../examples/batch-queue-worker-stack';
-import { ClusterStack } from '../../examples/cluster-stack';
-import { DaemonAgentStack } from '../../examples/daemon-agent-stack';
-import { InferenceServiceStack } from '../../examples/inference-service-stack';
-import { ScheduledTaskStack } from '../../examples/scheduled-task-stack';
-import {
-  BatchQueueWorker, Capacity, DaemonAgent, InferenceService, LoadBalancerType, ScheduledTask, WorkloadCluster,
-  WorkloadClusterProps, WorkloadVolume,
-} from '../../src';
-import { newStack } from '../compliance';
-import {
-  CfnTemplate, deletionBlockers, DeployModel, orderChecks, orderProblems, OrderRule, retainedOnDelete, StackTemplate, stackTemplates,
-} from './lifecycle';
-
-const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:stable');
+import { Duration, Stack } from 'aws-cdk-lib';
+import { CfnTemplate, DeployModel, StackTemplate, stackTemplates } from './graph';
+import { deletionBlockers, orderChecks, orderProblems, OrderRule, retainedOnDelete } from './lifecycle';
+import { G5, IMAGE, M7G, ScenarioName, scenarioTemplates, workloadStack } from './scenarios';
+import { BatchQueueWorker, Capacity, DaemonAgent, InferenceService, LoadBalancerType, WorkloadCluster } from '../../src';
 
 // ---------------------------------------------------------------------------------------------
 // The dependency graph on tiny templates.
@@ -274,69 +259,8 @@ describe('deletion blockers and retained resources on a tiny template', () => {
 // ---------------------------------------------------------------------------------------------
 // The constructs and the example app.
 
-interface Scenario {
-  /** Template(s) to check. */
-  readonly templates: CfnTemplate | StackTemplate[];
-}
-
-function build(make: (stack: Stack, cluster: WorkloadCluster) => void, clusterProps: WorkloadClusterProps = {}): Scenario {
-  const stack = newStack();
-  const cluster = new WorkloadCluster(stack, 'Cluster', clusterProps);
-  make(stack, cluster);
-  return { templates: stackTemplates(stack)[0].template };
-}
-
-const G5 = new ec2.InstanceType('g5.xlarge');
-const M7G = new ec2.InstanceType('m7g.large');
-const NIGHTLY = scheduler.ScheduleExpression.cron({ hour: '2', minute: '30' });
-
-const SCENARIOS: { [name: string]: () => Scenario } = {
-  'WorkloadCluster (default)': () => build(() => undefined),
-  'BatchQueueWorker (default)': () => build((s, c) => new BatchQueueWorker(s, 'Worker', { cluster: c, image: IMAGE, maxTasks: 10 })),
-  'BatchQueueWorker on EC2 capacity': () => build((s, c) => {
-    const provider = c.addAsgCapacity('Graviton', { instanceType: M7G, maxCapacity: 2 });
-    new BatchQueueWorker(s, 'Worker', { cluster: c, image: IMAGE, maxTasks: 10, capacity: Capacity.ec2(provider) });
-  }),
-  'InferenceService (default, ALB)': () => build((s, c) => new InferenceService(s, 'Inference', { cluster: c, image: IMAGE })),
-  'InferenceService (NLB)': () => build((s, c) => new InferenceService(s, 'Inference', { cluster: c, image: IMAGE, loadBalancerType: LoadBalancerType.NETWORK })),
-  'InferenceService with a GPU on EC2': () => build((s, c) => {
-    c.addAsgCapacity('Gpu', { instanceType: G5, gpu: true, maxCapacity: 2 });
-    new InferenceService(s, 'Inference', { cluster: c, image: IMAGE, gpuCount: 1, cpu: 2048, memoryLimitMiB: 8192 });
-  }),
-  'InferenceService with a model store': () => build((s, c) => new InferenceService(s, 'Inference', { cluster: c, image: IMAGE, modelStore: { mountPath: '/models' } })),
-  'InferenceService with an EFS volume': () => build((s, c) => {
-    const fileSystem = new efs.FileSystem(s, 'Data', { vpc: c.vpc });
-    new InferenceService(s, 'Inference', { cluster: c, image: IMAGE, volumes: [WorkloadVolume.efs({ fileSystem, containerPath: '/data' })] });
-  }),
-  'DaemonAgent (default)': () => build((s, c) => {
-    const provider = c.addAsgCapacity('Graviton', { instanceType: M7G, maxCapacity: 2 });
-    new DaemonAgent(s, 'Agent', { cluster: c, image: IMAGE, memoryReservationMiB: 64, capacityProvider: provider });
-  }),
-  'ScheduledTask (default)': () => build((s, c) => new ScheduledTask(s, 'Task', { cluster: c, image: IMAGE, schedule: NIGHTLY })),
-  'example app (5 stacks)': () => {
-    const app = new App();
-    const clusterStack = new ClusterStack(app, 'EcsWorkloads-Cluster');
-    const { cluster, graviton } = clusterStack;
-    const stacks = [
-      clusterStack,
-      new BatchQueueWorkerStack(app, 'EcsWorkloads-BatchQueueWorker', { cluster }),
-      new InferenceServiceStack(app, 'EcsWorkloads-InferenceService', { cluster }),
-      new DaemonAgentStack(app, 'EcsWorkloads-DaemonAgent', { cluster, capacityProvider: graviton }),
-      new ScheduledTaskStack(app, 'EcsWorkloads-ScheduledTask', { cluster }),
-    ];
-    return { templates: stackTemplates(...stacks) };
-  },
-};
-
-/** Synthesized once per file: the scenarios are shared by every test below. */
-const built = new Map<string, Scenario>();
-function scenario(name: string): Scenario {
-  if (!built.has(name)) built.set(name, SCENARIOS[name]());
-  return built.get(name)!;
-}
-
 /** Rules each scenario must actually exercise, so that an empty problem list is not an empty check. */
-const EXERCISED: { [name: string]: OrderRule[] } = {
+const EXERCISED: { [name in ScenarioName]?: OrderRule[] } = {
   'WorkloadCluster (default)': [],
   'BatchQueueWorker (default)': [OrderRule.CAPACITY_PROVIDER_ASSOCIATION, OrderRule.SCALABLE_TARGET, OrderRule.ROLE_POLICIES],
   'BatchQueueWorker on EC2 capacity': [OrderRule.CAPACITY_PROVIDER_ASSOCIATION, OrderRule.SCALABLE_TARGET, OrderRule.ROLE_POLICIES],
@@ -350,14 +274,14 @@ const EXERCISED: { [name: string]: OrderRule[] } = {
   'example app (5 stacks)': Object.values(OrderRule),
 };
 
-describe.each(Object.keys(SCENARIOS))('%s', name => {
+describe.each(Object.entries(EXERCISED) as [ScenarioName, OrderRule[]][])('%s', (name, exercised) => {
   test('every ordering rule it needs is exercised', () => {
-    const rules = new Set(orderChecks(scenario(name).templates).map(c => c.rule));
-    for (const rule of EXERCISED[name]) expect([...rules]).toContain(rule);
+    const rules = new Set(orderChecks(scenarioTemplates(name)).map(c => c.rule));
+    for (const rule of exercised) expect([...rules]).toContain(rule);
   });
 
   test('resources are created after, and deleted before, what they need', () => {
-    expect(orderProblems(scenario(name).templates)).toEqual([]);
+    expect(orderProblems(scenarioTemplates(name))).toEqual([]);
   });
 });
 
@@ -385,27 +309,25 @@ describe('deletion blockers with the production defaults', () => {
       asgBlocker('EcsWorkloads-Cluster/ClusterGpuAutoScalingGroupASG[0-9A-F]{8}', 'EcsWorkloads-Cluster/ClusterGpuCapacityProvider[0-9A-F]{8}'),
     ]],
   ] as const)('%s', (name, expected) => {
-    const blockers = deletionBlockers(scenario(name).templates);
+    const blockers = deletionBlockers(scenarioTemplates(name));
     // Load balancers come first, then Auto Scaling groups, each in template order.
     expect(blockers).toEqual([...expected]);
   });
 
   test('stateful resources are retained on delete by default, never blockers', () => {
-    const retained = retainedOnDelete(scenario('InferenceService with a model store').templates);
+    const retained = retainedOnDelete(scenarioTemplates('InferenceService with a model store'));
     expect(retained).toEqual(expect.arrayContaining([
       expect.stringMatching(/^ClusterKey[0-9A-F]{8} \(AWS::KMS::Key\)$/),
       expect.stringMatching(/^InferenceModelStore[0-9A-F]{8} \(AWS::EFS::FileSystem\)$/),
       expect.stringMatching(/^InferenceLogGroup[0-9A-F]{8} \(AWS::Logs::LogGroup\)$/),
     ]));
-    const blockers = deletionBlockers(scenario('InferenceService with a model store').templates);
+    const blockers = deletionBlockers(scenarioTemplates('InferenceService with a model store'));
     for (const r of retained) expect(blockers.some(b => b.startsWith(r.split(' ')[0]))).toBe(false);
   });
 });
 
 // `WorkloadClusterProps.allowDestroy`: with it, nothing may block `cdk destroy`.
 describe('deletion blockers with allowDestroy', () => {
-  const props: WorkloadClusterProps = { allowDestroy: true };
-
   test.each([
     ['InferenceService (ALB) on a cluster with GPU capacity', (s: Stack, c: WorkloadCluster) => {
       c.addAsgCapacity('Gpu', { instanceType: G5, gpu: true, maxCapacity: 2 });
@@ -418,7 +340,7 @@ describe('deletion blockers with allowDestroy', () => {
       new BatchQueueWorker(s, 'Worker', { cluster: c, image: IMAGE, maxTasks: 10, capacity: Capacity.ec2(provider), jobTimeout: Duration.minutes(5) });
     }],
   ])('%s: nothing blocks cdk destroy', (_name, make) => {
-    const { templates } = build(make, props);
-    expect(deletionBlockers(templates)).toEqual([]);
+    const { stack } = workloadStack(make, { cluster: { allowDestroy: true } });
+    expect(deletionBlockers(stackTemplates(stack)[0].template)).toEqual([]);
   });
 });

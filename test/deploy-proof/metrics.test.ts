@@ -1,14 +1,21 @@
+/**
+ * Issue 13 (deploy-proof), metric semantics: the worker's scaling and the dead-letter / oldest-message
+ * alarms behave as the README promises on metric timelines with the gaps AWS really produces (no SQS
+ * metric for an inactive queue, no in-flight metric without messages in flight, late Container
+ * Insights datapoints), under both readings of how metric math treats a missing operand. The
+ * evaluator is in `metrics.ts`.
+ */
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { CfnTemplate, logicalIdsOfType } from './graph';
 import {
   AlarmRun, alarmDefinition, MetricId, metricProblems, MetricTimeline, MISSING_OPERAND_SEMANTICS, MissingOperand,
   parseExpression, runAlarm, ScalingSimulation, simulateStepScaling, targetTrackingSeries, evaluateQueries, ExpressionError,
 } from './metrics';
-import { BatchQueueWorker, ScheduledTask, WorkloadCluster } from '../../src';
-import { newStack } from '../compliance';
+import { IMAGE, workloadStack } from './scenarios';
+import { logicalIdOf } from './template';
+import { BatchQueueWorker, ScheduledTask } from '../../src';
 
 // SQS metric publishing, from the SQS developer guide:
 // - "A queue is considered active by CloudWatch for up to six hours from the last activity (i.e., any
@@ -19,8 +26,6 @@ import { newStack } from '../compliance';
 //   "if the queue contains at least one active message"
 //   (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html).
 const SQS_ACTIVE_MINUTES = 6 * 60;
-
-const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:stable');
 
 /** Metric identities as the template spells them (dimension values are intrinsics). */
 interface WorkerMetrics {
@@ -37,7 +42,7 @@ interface WorkerFixture {
   readonly name: string;
   readonly minTasks: number;
   readonly worker: BatchQueueWorker;
-  readonly template: any;
+  readonly template: CfnTemplate;
   readonly metrics: WorkerMetrics;
   readonly idleMinutes: number;
 }
@@ -47,9 +52,8 @@ function sqsMetric(stack: Stack, queueName: string, metricName: string): MetricI
 }
 
 function workerFixture(name: string, minTasks?: number): WorkerFixture {
-  const stack = newStack(name);
-  const cluster = new WorkloadCluster(stack, 'Cluster');
-  const worker = new BatchQueueWorker(stack, 'Worker', { cluster, image: IMAGE, maxTasks: 10, minTasks });
+  const { stack, cluster, workload: worker } = workloadStack((s, c) =>
+    new BatchQueueWorker(s, 'Worker', { cluster: c, image: IMAGE, maxTasks: 10, minTasks }), { stackName: name });
   const ci = (metricName: string): MetricId => ({
     namespace: 'ECS/ContainerInsights',
     metricName,
@@ -73,14 +77,11 @@ function workerFixture(name: string, minTasks?: number): WorkerFixture {
   };
 }
 
-function logicalIdOf(alarm: cloudwatch.Alarm): string {
-  return Stack.of(alarm).getLogicalId(alarm.node.defaultChild as cloudwatch.CfnAlarm);
-}
-
 /** The worker's scaling pieces, found by what they do rather than by name. */
-function scalingRoles(template: any) {
-  const resources = template.Resources as Record<string, any>;
-  const steps = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::ApplicationAutoScaling::ScalingPolicy' && r.Properties.StepScalingPolicyConfiguration);
+function scalingRoles(template: CfnTemplate) {
+  const resources = template.Resources ?? {};
+  const policies = logicalIdsOfType(template, 'AWS::ApplicationAutoScaling::ScalingPolicy');
+  const steps = policies.filter(id => resources[id].Properties?.StepScalingPolicyConfiguration).map(id => [id, resources[id]] as const);
   const adjustments = (r: any): number[] => r.Properties.StepScalingPolicyConfiguration.StepAdjustments.map((s: any) => s.ScalingAdjustment);
   const type = (r: any): string => r.Properties.StepScalingPolicyConfiguration.AdjustmentType;
   const find = (what: string, pred: (r: any) => boolean): string | undefined => {
@@ -88,13 +89,12 @@ function scalingRoles(template: any) {
     if (hits.length > 1) throw new Error(`more than one ${what} step scaling policy: ${hits.join(', ')}`);
     return hits[0];
   };
-  const alarmOf = (policy: string | undefined): string | undefined => policy === undefined ? undefined : Object.keys(resources).find(id =>
-    resources[id].Type === 'AWS::CloudWatch::Alarm' && (resources[id].Properties.AlarmActions ?? []).some((a: any) => a?.Ref === policy));
+  const alarmOf = (policy: string | undefined): string | undefined => policy === undefined ? undefined : logicalIdsOfType(template, 'AWS::CloudWatch::Alarm')
+    .find(id => (resources[id].Properties?.AlarmActions ?? []).some((a: any) => a?.Ref === policy));
   const fastPath = find('scale-out', r => type(r) === 'ChangeInCapacity' && adjustments(r).every(a => a > 0));
   const surplus = find('surplus scale-in', r => type(r) === 'ChangeInCapacity' && adjustments(r).every(a => a < 0));
   const idle = find('idle scale-in (ExactCapacity)', r => type(r) === 'ExactCapacity');
-  const targetTracking = Object.keys(resources).filter(id => resources[id].Type === 'AWS::ApplicationAutoScaling::ScalingPolicy'
-    && resources[id].Properties.PolicyType === 'TargetTrackingScaling');
+  const targetTracking = policies.filter(id => resources[id].Properties?.PolicyType === 'TargetTrackingScaling');
   return { fastPath, surplus, idle, fastPathAlarm: alarmOf(fastPath), surplusAlarm: alarmOf(surplus), idleAlarm: alarmOf(idle), targetTracking };
 }
 
@@ -176,14 +176,13 @@ const semanticsName = (s: MissingOperand) => s === 'drops'
 
 let defaultWorker: WorkerFixture;
 let twoTaskWorker: WorkerFixture;
-let scheduled: { task: ScheduledTask; template: any; dlqVisible: MetricId; dlqInFlight: MetricId };
+let scheduled: { task: ScheduledTask; template: CfnTemplate; dlqVisible: MetricId; dlqInFlight: MetricId };
 
 beforeAll(() => {
   defaultWorker = workerFixture('DefaultWorker');
   twoTaskWorker = workerFixture('TwoTaskWorker', 2);
-  const stack = newStack('Scheduled');
-  const cluster = new WorkloadCluster(stack, 'Cluster');
-  const task = new ScheduledTask(stack, 'Task', { cluster, image: IMAGE, schedule: scheduler.ScheduleExpression.rate(Duration.hours(1)) });
+  const { stack, workload: task } = workloadStack((s, cluster) =>
+    new ScheduledTask(s, 'Task', { cluster, image: IMAGE, schedule: scheduler.ScheduleExpression.rate(Duration.hours(1)) }), { stackName: 'Scheduled' });
   scheduled = {
     task,
     template: Template.fromStack(stack).toJSON(),

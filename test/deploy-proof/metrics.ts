@@ -17,6 +17,7 @@
  * [t, t+1)); published on time it can be read from minute `t + 1` on, and `lateBy: n` delays that to
  * `t + 1 + n`. An evaluation "at minute now" sees the datapoints available at `now`.
  */
+import { CfnTemplate, logicalIdsOfType } from './graph';
 
 /** How metric math treats a timestamp where one operand has a datapoint and the other has none. */
 export type MissingOperand =
@@ -36,7 +37,7 @@ export type MissingOperand =
 /** Both readings of the documentation. A definition is deploy-proof only if it behaves under both. */
 export const MISSING_OPERAND_SEMANTICS: readonly MissingOperand[] = ['drops', 'zero'];
 
-export type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+type AlarmState = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
 /** A CloudWatch metric. Dimension values may be CloudFormation intrinsics (`{ Ref: ... }`) as they appear in a template. */
 export interface MetricId {
@@ -48,7 +49,7 @@ export interface MetricId {
 }
 
 /** Options of one published datapoint. */
-export interface PutOptions {
+interface PutOptions {
   /** Minutes beyond the end of its minute before the datapoint becomes visible. @default 0 */
   readonly lateBy?: number;
 }
@@ -56,7 +57,7 @@ export interface PutOptions {
 type Series = Map<number, number>;
 
 /** Stable text of a JSON value (object keys sorted), used to compare template intrinsics. */
-export function canonical(value: unknown): string {
+function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const o = value as Record<string, unknown>;
@@ -106,7 +107,7 @@ export class MetricTimeline {
 // Metric math: parser
 // ---------------------------------------------------------------------------------------------
 
-export type Expr =
+type Expr =
   | { readonly k: 'num'; readonly v: number }
   | { readonly k: 'id'; readonly name: string }
   | { readonly k: 'keyword'; readonly name: 'REPEAT' | 'LINEAR' }
@@ -116,7 +117,7 @@ export type Expr =
   | { readonly k: 'array'; readonly items: readonly Expr[] };
 
 /** Functions this evaluator implements (the subset the library uses, and a few neighbours). */
-export const SUPPORTED_FUNCTIONS: readonly string[] = ['IF', 'FILL', 'MAX', 'MIN', 'SUM', 'AVG', 'ABS'];
+const SUPPORTED_FUNCTIONS: readonly string[] = ['IF', 'FILL', 'MAX', 'MIN', 'SUM', 'AVG', 'ABS'];
 
 /** Thrown for an expression outside the supported subset or with a syntax error. */
 export class ExpressionError extends Error {}
@@ -242,7 +243,7 @@ function checkArity(e: Expr, text: string): void {
 }
 
 /** Metric or expression ids an expression refers to. */
-export function referencedIds(e: Expr): string[] {
+function referencedIds(e: Expr): string[] {
   const ids = new Set<string>();
   const walk = (x: Expr): void => {
     if (x.k === 'id') {ids.add(x.name);} else if (x.k === 'bin') { walk(x.a); walk(x.b); } else if (x.k === 'neg') {walk(x.a);} else if (x.k === 'call') {x.args.forEach(walk);} else if (x.k === 'array') {x.items.forEach(walk);}
@@ -431,7 +432,7 @@ function mapValues(v: Val, f: (x: number) => number): Val {
 // ---------------------------------------------------------------------------------------------
 
 /** One entry of `Metrics` (alarm) or `CustomizedMetricSpecification.Metrics` (target tracking). */
-export interface MetricQuery {
+interface MetricQuery {
   readonly id: string;
   readonly expression?: string;
   readonly metric?: MetricId;
@@ -447,7 +448,7 @@ function dimensionsOf(list: unknown): { [name: string]: unknown } {
 }
 
 /** Reads `Metrics` entries of an alarm or a customized metric specification. */
-export function metricQueries(metrics: readonly any[]): MetricQuery[] {
+function metricQueries(metrics: readonly any[]): MetricQuery[] {
   return metrics.map(m => ({
     id: m.Id,
     expression: m.Expression,
@@ -533,10 +534,10 @@ export function evaluateQueries(queries: readonly MetricQuery[], timeline: Metri
 // Alarms
 // ---------------------------------------------------------------------------------------------
 
-export type TreatMissingData = 'missing' | 'notBreaching' | 'breaching' | 'ignore';
+type TreatMissingData = 'missing' | 'notBreaching' | 'breaching' | 'ignore';
 
 /** An `AWS::CloudWatch::Alarm` reduced to what its evaluation needs. */
-export interface AlarmDefinition {
+interface AlarmDefinition {
   readonly logicalId: string;
   readonly periodMinutes: number;
   readonly evaluationPeriods: number;
@@ -550,10 +551,10 @@ export interface AlarmDefinition {
 }
 
 /** Reads the alarm `logicalId` of a template (`Template.toJSON()`). */
-export function alarmDefinition(template: any, logicalId: string): AlarmDefinition {
+export function alarmDefinition(template: CfnTemplate, logicalId: string): AlarmDefinition {
   const r = template.Resources?.[logicalId];
   if (!r || r.Type !== 'AWS::CloudWatch::Alarm') throw new Error(`${logicalId} is not an AWS::CloudWatch::Alarm of the template`);
-  const p = r.Properties;
+  const p = r.Properties ?? {};
   let queries: MetricQuery[];
   let period: number | undefined;
   if (p.Metrics) {
@@ -594,7 +595,7 @@ function breaches(alarm: AlarmDefinition, v: number): boolean {
 }
 
 /** One evaluation of an alarm. */
-export interface AlarmEvaluation {
+interface AlarmEvaluation {
   readonly state: AlarmState;
   /** The real datapoints the decision used (most recent first), at most EvaluationPeriods. */
   readonly datapoints: readonly number[];
@@ -619,7 +620,7 @@ export interface AlarmEvaluation {
  * state. This reproduces every row of the documented tables but one (`missing`, "X - - - -" with
  * 3 of 3: documented ALARM, here INSUFFICIENT_DATA); no alarm of this library uses `missing`.
  */
-export function evaluateAlarmAt(alarm: AlarmDefinition, timeline: MetricTimeline, now: number, previous: AlarmState,
+function evaluateAlarmAt(alarm: AlarmDefinition, timeline: MetricTimeline, now: number, previous: AlarmState,
   semantics: MissingOperand): AlarmEvaluation {
   const p = alarm.periodMinutes;
   const n = alarm.evaluationPeriods;
@@ -700,7 +701,7 @@ export function runAlarm(alarm: AlarmDefinition, timeline: MetricTimeline,
  * `now` in [from, to], its returned expression over the last `window` one-minute periods (Application
  * Auto Scaling evaluates customized metrics at a 60-second period).
  */
-export function targetTrackingSeries(template: any, policyLogicalId: string, timeline: MetricTimeline, options: {
+export function targetTrackingSeries(template: CfnTemplate, policyLogicalId: string, timeline: MetricTimeline, options: {
   readonly from: number; readonly to: number; readonly semantics: MissingOperand; readonly window?: number;
 }): Map<number, ReadonlyMap<number, number>> {
   const r = template.Resources?.[policyLogicalId];
@@ -735,9 +736,9 @@ interface StepPolicy {
   readonly minAdjustmentMagnitude?: number;
 }
 
-function stepPolicy(template: any, logicalId: string): StepPolicy | undefined {
+function stepPolicy(template: CfnTemplate, logicalId: string): StepPolicy | undefined {
   const r = template.Resources?.[logicalId];
-  const c = r?.Type === 'AWS::ApplicationAutoScaling::ScalingPolicy' ? r.Properties.StepScalingPolicyConfiguration : undefined;
+  const c = r?.Type === 'AWS::ApplicationAutoScaling::ScalingPolicy' ? r.Properties?.StepScalingPolicyConfiguration : undefined;
   if (!c) return undefined;
   return {
     logicalId,
@@ -754,7 +755,7 @@ function stepPolicy(template: any, logicalId: string): StepPolicy | undefined {
 }
 
 /** One invocation of a step scaling policy by its alarm. */
-export interface ScalingInvocation {
+interface ScalingInvocation {
   readonly minute: number;
   readonly alarm: string;
   readonly policy: string;
@@ -789,7 +790,7 @@ export interface ScalingSimulation {
  * - cooldown (per policy): during a scale-out cooldown the capacity the previous scale-out added
  *   counts toward the next one; a scale-in is blocked until the cooldown has expired.
  */
-export function simulateStepScaling(template: any, options: {
+export function simulateStepScaling(template: CfnTemplate, options: {
   readonly scalableTarget?: string;
   readonly from: number;
   readonly to: number;
@@ -798,19 +799,18 @@ export function simulateStepScaling(template: any, options: {
   readonly environment: (minute: number, desired: number, timeline: MetricTimeline) => void;
   readonly timeline?: MetricTimeline;
 }): ScalingSimulation {
-  const resources = template.Resources as Record<string, any>;
-  const targets = Object.keys(resources).filter(k => resources[k].Type === 'AWS::ApplicationAutoScaling::ScalableTarget');
+  const resources = template.Resources ?? {};
+  const targets = logicalIdsOfType(template, 'AWS::ApplicationAutoScaling::ScalableTarget');
   const targetId = options.scalableTarget ?? (targets.length === 1 ? targets[0] : undefined);
   if (!targetId) throw new Error(`give scalableTarget: the template has ${targets.length} scalable targets`);
-  const target = resources[targetId].Properties;
+  const target = resources[targetId].Properties ?? {};
   const policies = new Map<string, StepPolicy>();
   for (const [id, r] of Object.entries(resources)) {
-    if (r.Type !== 'AWS::ApplicationAutoScaling::ScalingPolicy' || r.Properties.ScalingTargetId?.Ref !== targetId) continue;
+    if (r.Type !== 'AWS::ApplicationAutoScaling::ScalingPolicy' || r.Properties?.ScalingTargetId?.Ref !== targetId) continue;
     const p = stepPolicy(template, id);
     if (p) policies.set(id, p);
   }
-  const alarms = Object.keys(resources)
-    .filter(id => resources[id].Type === 'AWS::CloudWatch::Alarm')
+  const alarms = logicalIdsOfType(template, 'AWS::CloudWatch::Alarm')
     .map(id => alarmDefinition(template, id))
     .filter(a => a.alarmActions.some(x => policies.has(x)));
 
@@ -950,7 +950,7 @@ function queryProblems(where: string, queries: readonly MetricQuery[], requirePe
  * Every alarm and every customized scaling metric of a template parses with this evaluator, uses only
  * ids it defines (no cycles), and returns exactly one time series. Returns one line per problem.
  */
-export function metricProblems(template: any): string[] {
+export function metricProblems(template: CfnTemplate): string[] {
   const problems: string[] = [];
   for (const [id, r] of Object.entries<any>(template.Resources ?? {})) {
     if (r.Type === 'AWS::CloudWatch::Alarm' && r.Properties?.Metrics) {

@@ -4,24 +4,9 @@
  * `network.ts`; the first half of this file shows it on tiny hand-written templates, the second half
  * runs the hops over the constructs and the example app.
  */
-import { App, Duration, Stack } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as efs from 'aws-cdk-lib/aws-efs';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import { BatchQueueWorkerStack } from '../../examples/batch-queue-worker-stack';
-import { ClusterStack } from '../../examples/cluster-stack';
-import { DaemonAgentStack } from '../../examples/daemon-agent-stack';
-import { InferenceServiceStack } from '../../examples/inference-service-stack';
-import { ScheduledTaskStack } from '../../examples/scheduled-task-stack';
-import {
-  BatchQueueWorker, Capacity, DaemonAgent, InferenceService, LoadBalancerType, ScheduledTask, WorkloadCluster, WorkloadVolume,
-} from '../../src';
-import { newStack } from '../compliance';
-import { CfnTemplate, StackTemplate, stackTemplates } from './lifecycle';
+import { CfnTemplate, logicalIdsOfType } from './graph';
 import { canReach, cidrContains, exactnessProblems, NetworkHop, networkHops, networkProblems } from './network';
-
-const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:stable');
+import { ScenarioName, scenarioTemplates } from './scenarios';
 
 // ---------------------------------------------------------------------------------------------
 // The evaluator on tiny templates.
@@ -139,7 +124,7 @@ const FROM_TASKS_2049 = { IpProtocol: 'tcp', FromPort: 2049, ToPort: 2049, Sourc
 describe('network hops on a tiny template', () => {
   test('each hop is derived from the template: load balancer → tasks, tasks → each mount target, tasks → AWS APIs', () => {
     const hops = networkHops(tinyService({ taskIngress: [FROM_LB_8080], efsIngress: [FROM_TASKS_2049] }));
-    expect(hops.map(h => [h.hop, h.from, h.to, h.port, h.allowed])).toEqual([
+    expect(hops.map(h => [h.rule, h.from, h.to, h.port, h.ok])).toEqual([
       [NetworkHop.LOAD_BALANCER_TO_TASKS, 'LbSg', 'TaskSg', 8080, true],
       [NetworkHop.TASKS_TO_EFS, 'TaskSg', 'EfsSg', 2049, true],
       [NetworkHop.TASKS_TO_AWS_APIS, 'TaskSg', '0.0.0.0/0', 443, true],
@@ -195,59 +180,8 @@ describe('network hops on a tiny template', () => {
 // ---------------------------------------------------------------------------------------------
 // The constructs and the example app.
 
-function build(make: (stack: Stack, cluster: WorkloadCluster) => void): CfnTemplate {
-  const stack = newStack();
-  const cluster = new WorkloadCluster(stack, 'Cluster');
-  make(stack, cluster);
-  return stackTemplates(stack)[0].template;
-}
-
-const G5 = new ec2.InstanceType('g5.xlarge');
-const M7G = new ec2.InstanceType('m7g.large');
-
-const SCENARIOS: { [name: string]: () => CfnTemplate | StackTemplate[] } = {
-  'BatchQueueWorker (default)': () => build((s, c) => new BatchQueueWorker(s, 'Worker', { cluster: c, image: IMAGE, maxTasks: 10 })),
-  'BatchQueueWorker on EC2 capacity': () => build((s, c) => {
-    const provider = c.addAsgCapacity('Graviton', { instanceType: M7G, maxCapacity: 2 });
-    new BatchQueueWorker(s, 'Worker', { cluster: c, image: IMAGE, maxTasks: 10, capacity: Capacity.ec2(provider) });
-  }),
-  'InferenceService (default, ALB)': () => build((s, c) => new InferenceService(s, 'Inference', { cluster: c, image: IMAGE })),
-  'InferenceService (NLB)': () => build((s, c) => new InferenceService(s, 'Inference', { cluster: c, image: IMAGE, loadBalancerType: LoadBalancerType.NETWORK })),
-  'InferenceService with a GPU on EC2': () => build((s, c) => {
-    c.addAsgCapacity('Gpu', { instanceType: G5, gpu: true, maxCapacity: 2 });
-    new InferenceService(s, 'Inference', { cluster: c, image: IMAGE, gpuCount: 1, cpu: 2048, memoryLimitMiB: 8192 });
-  }),
-  'InferenceService with a model store': () => build((s, c) => new InferenceService(s, 'Inference', { cluster: c, image: IMAGE, modelStore: { mountPath: '/models' } })),
-  'InferenceService with an EFS volume': () => build((s, c) => {
-    const fileSystem = new efs.FileSystem(s, 'Data', { vpc: c.vpc });
-    new InferenceService(s, 'Inference', { cluster: c, image: IMAGE, volumes: [WorkloadVolume.efs({ fileSystem, containerPath: '/data' })] });
-  }),
-  'DaemonAgent (default)': () => build((s, c) => {
-    const provider = c.addAsgCapacity('Graviton', { instanceType: M7G, maxCapacity: 2 });
-    new DaemonAgent(s, 'Agent', { cluster: c, image: IMAGE, memoryReservationMiB: 64, capacityProvider: provider });
-  }),
-  'ScheduledTask (default)': () => build((s, c) => new ScheduledTask(s, 'Task', {
-    cluster: c, image: IMAGE, schedule: scheduler.ScheduleExpression.cron({ hour: '2', minute: '30' }),
-  })),
-  'ScheduledTask with task retries (Step Functions)': () => build((s, c) => new ScheduledTask(s, 'Task', {
-    cluster: c, image: IMAGE, schedule: scheduler.ScheduleExpression.cron({ hour: '2', minute: '30' }), taskRetryAttempts: 2, timeout: Duration.hours(1),
-  })),
-  'example app (5 stacks)': () => {
-    const app = new App();
-    const clusterStack = new ClusterStack(app, 'EcsWorkloads-Cluster');
-    const { cluster, graviton } = clusterStack;
-    return stackTemplates(
-      clusterStack,
-      new BatchQueueWorkerStack(app, 'EcsWorkloads-BatchQueueWorker', { cluster }),
-      new InferenceServiceStack(app, 'EcsWorkloads-InferenceService', { cluster }),
-      new DaemonAgentStack(app, 'EcsWorkloads-DaemonAgent', { cluster, capacityProvider: graviton }),
-      new ScheduledTaskStack(app, 'EcsWorkloads-ScheduledTask', { cluster }),
-    );
-  },
-};
-
 /** How many hops of each kind a scenario must have, so that an empty problem list is not an empty check. */
-const HOPS: { [name: string]: { [hop in NetworkHop]?: number } } = {
+const HOPS: { [name in ScenarioName]?: { [hop in NetworkHop]?: number } } = {
   'BatchQueueWorker (default)': { [NetworkHop.TASKS_TO_AWS_APIS]: 1 },
   'BatchQueueWorker on EC2 capacity': { [NetworkHop.TASKS_TO_AWS_APIS]: 1 },
   'InferenceService (default, ALB)': { [NetworkHop.LOAD_BALANCER_TO_TASKS]: 1, [NetworkHop.TASKS_TO_AWS_APIS]: 1 },
@@ -263,32 +197,26 @@ const HOPS: { [name: string]: { [hop in NetworkHop]?: number } } = {
   'example app (5 stacks)': { [NetworkHop.LOAD_BALANCER_TO_TASKS]: 2, [NetworkHop.TASKS_TO_EFS]: 2, [NetworkHop.TASKS_TO_AWS_APIS]: 4 },
 };
 
-const built = new Map<string, CfnTemplate | StackTemplate[]>();
-function scenario(name: string): CfnTemplate | StackTemplate[] {
-  if (!built.has(name)) built.set(name, SCENARIOS[name]());
-  return built.get(name)!;
-}
-
-describe.each(Object.keys(SCENARIOS))('%s', name => {
+describe.each(Object.entries(HOPS) as [ScenarioName, { [hop in NetworkHop]?: number }][])('%s', (name, expectedHops) => {
   test('the hops it needs are derived from its template', () => {
-    const hops = networkHops(scenario(name));
+    const hops = networkHops(scenarioTemplates(name));
     const counts: { [hop: string]: number } = {};
-    for (const h of hops) counts[h.hop] = (counts[h.hop] ?? 0) + 1;
-    expect(counts).toEqual(HOPS[name]);
+    for (const h of hops) counts[h.rule] = (counts[h.rule] ?? 0) + 1;
+    expect(counts).toEqual(expectedHops);
   });
 
   test('every packet it needs passes both security groups', () => {
-    expect(networkProblems(scenario(name))).toEqual([]);
+    expect(networkProblems(scenarioTemplates(name))).toEqual([]);
   });
 
   test('its load-balanced tasks admit nothing but the load balancer on the container port', () => {
-    expect(exactnessProblems(scenario(name))).toEqual([]);
+    expect(exactnessProblems(scenarioTemplates(name))).toEqual([]);
   });
 });
 
 test('InferenceService: the load balancer reaches the tasks on the container port and no other', () => {
-  const t = scenario('InferenceService (default, ALB)') as CfnTemplate;
-  const ids = Object.entries(t.Resources ?? {}).filter(([, r]) => r.Type === 'AWS::EC2::SecurityGroup').map(([id]) => id);
+  const t = scenarioTemplates('InferenceService (default, ALB)') as CfnTemplate;
+  const ids = logicalIdsOfType(t, 'AWS::EC2::SecurityGroup');
   const lbSg = ids.find(id => id.startsWith('InferenceLoadBalancerSecurityGroup'))!;
   const taskSg = ids.find(id => id.startsWith('InferenceSecurityGroup'))!;
   expect(canReach(t, lbSg, taskSg, 8080).allowed).toBe(true);

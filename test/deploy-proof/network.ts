@@ -10,16 +10,16 @@
  * aws-cdk-lib writes `255.255.255.255/32` ICMP 252-86 as a placeholder that matches nothing, to
  * remove that default.
  */
-import { DeployModel, efsVolumesOf, listenersOf, loadBalancerOf, mountTargetsOf, ResourceNode, Templates } from './lifecycle';
+import { DeployModel, efsVolumesOf, listenersOf, listOf, loadBalancerOf, mountTargetsOf, ResourceNode, RuleCheck, Templates } from './graph';
 
 /** The verdict on one packet path, with why. */
-export interface Reach {
+interface Reach {
   readonly allowed: boolean;
   readonly reason: string;
 }
 
 /** One security group rule, normalized. */
-export interface SgRule {
+interface SgRule {
   readonly protocol: string;
   readonly fromPort: number;
   readonly toPort: number;
@@ -30,8 +30,8 @@ export interface SgRule {
   readonly label: string;
 }
 
+/** A security group's rules, and where the ENIs that carry it are. */
 interface SgInfo {
-  readonly node: ResourceNode;
   readonly ingress: SgRule[];
   readonly egress: SgRule[];
   /** CIDRs of the subnets of the ENIs that carry the group; undefined when any is unknown. */
@@ -43,10 +43,6 @@ interface SgInfo {
 type Peer = { readonly sg: string } | { readonly cidrs: string[] };
 
 const ANYWHERE = '0.0.0.0/0';
-
-function listOf(v: unknown): any[] {
-  return Array.isArray(v) ? v : v === undefined ? [] : [v];
-}
 
 function parseCidr(cidr: string): { addr: number; bits: number } | undefined {
   const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
@@ -65,18 +61,28 @@ export function cidrContains(outer: string, inner: string): boolean {
   return Math.floor(o.addr / block) === Math.floor(i.addr / block);
 }
 
+/** The CIDR block of a subnet of the model that an expression names, or undefined. */
+function subnetCidr(m: DeployModel, stackName: string, subnet: unknown): string | undefined {
+  const block = m.resolveOfType(stackName, subnet, 'AWS::EC2::Subnet')?.properties.CidrBlock;
+  return typeof block === 'string' ? block : undefined;
+}
+
+/** The subnets of a load balancer, from `Subnets` or `SubnetMappings`. */
+function loadBalancerSubnets(lb: ResourceNode): unknown[] {
+  return lb.properties.Subnets ?? listOf(lb.properties.SubnetMappings).map(s => s?.SubnetId);
+}
+
 /** The security groups of a template or app, with their rules and where their ENIs live. */
-export class NetworkModel {
+class NetworkModel {
   public readonly model: DeployModel;
   private readonly sgs = new Map<string, SgInfo>();
 
-  constructor(input: Templates | DeployModel) {
-    this.model = input instanceof DeployModel ? input : new DeployModel(input);
+  constructor(input: Templates) {
+    this.model = new DeployModel(input);
     const m = this.model;
     for (const node of m.ofType('AWS::EC2::SecurityGroup')) {
       const inlineEgress = listOf(node.properties.SecurityGroupEgress);
       const info: SgInfo = {
-        node,
         ingress: listOf(node.properties.SecurityGroupIngress).map((r, i) => this.rule(node.stackName, r, 'ingress', `inline ingress #${i + 1}`)),
         egress: inlineEgress.map((r, i) => this.rule(node.stackName, r, 'egress', `inline egress #${i + 1}`)),
         unknownSubnets: false,
@@ -96,11 +102,7 @@ export class NetworkModel {
     }
     // Where each group's ENIs are: subnets of services, tasks, load balancers, mount targets, instances.
     const place = (stackName: string, groups: unknown, subnets: unknown) => {
-      const cidrs: (string | undefined)[] = listOf(subnets).map(s => {
-        const subnet = m.resolve(stackName, s);
-        const block = subnet?.type === 'AWS::EC2::Subnet' ? subnet.properties.CidrBlock : undefined;
-        return typeof block === 'string' ? block : undefined;
-      });
+      const cidrs = listOf(subnets).map(s => subnetCidr(m, stackName, s));
       for (const g of listOf(groups)) {
         const sg = m.resolve(stackName, g);
         const info = sg ? this.sgs.get(sg.key) : undefined;
@@ -111,8 +113,7 @@ export class NetworkModel {
     };
     for (const p of awsvpcPlacements(m)) place(p.node.stackName, p.securityGroups, p.subnets);
     for (const lb of m.ofType('AWS::ElasticLoadBalancingV2::LoadBalancer')) {
-      place(lb.stackName, lb.properties.SecurityGroups,
-        lb.properties.Subnets ?? listOf(lb.properties.SubnetMappings).map(s => s?.SubnetId));
+      place(lb.stackName, lb.properties.SecurityGroups, loadBalancerSubnets(lb));
     }
     for (const mt of m.ofType('AWS::EFS::MountTarget')) place(mt.stackName, mt.properties.SecurityGroups, [mt.properties.SubnetId]);
     for (const asg of m.ofType('AWS::AutoScaling::AutoScalingGroup')) {
@@ -133,40 +134,26 @@ export class NetworkModel {
 
   /** The security group keys an expression list names (model keys, or JSON for ids outside the model). */
   public groupKeys(stackName: string, groups: unknown): string[] {
-    return listOf(groups).map(g => this.sgKey(stackName, g));
+    return listOf(groups).map(g => this.model.keyOf(stackName, g));
   }
 
-  /** Whether a TCP packet from `from` to `to` on `port` passes both security groups. */
+  /** Whether a TCP packet from `from` to `to` on `port` passes both security groups: the sender's egress, then the receiver's ingress. */
   public reach(from: Peer, to: Peer, port: number): Reach {
     const path = `${this.peerName(from)} → ${this.peerName(to)} on TCP ${port}`;
-    let egressBy: SgRule | undefined;
-    if ('sg' in from) {
-      const src = this.sgs.get(from.sg);
-      if (!src) return { allowed: false, reason: `${path}: security group ${this.peerName(from)} is not in the template(s), its rules cannot be read` };
-      egressBy = src.egress.find(r => portMatches(r, port) && this.ruleCovers(r, to));
-      if (!egressBy) {
-        return {
-          allowed: false,
-          reason: `${path} is dropped by ${this.peerName(from)}'s egress: no rule allows it (egress rules: ${summary(src.egress)})`,
-        };
+    const allowedBy: string[] = [];
+    for (const [end, other, direction] of [[from, to, 'egress'], [to, from, 'ingress']] as const) {
+      if (!('sg' in end)) continue;
+      const info = this.sgs.get(end.sg);
+      if (!info) return { allowed: false, reason: `${path}: security group ${this.peerName(end)} is not in the template(s), its rules cannot be read` };
+      const rules = info[direction];
+      const rule = rules.find(r => portMatches(r, port) && this.ruleCovers(r, other));
+      if (!rule) {
+        const source = direction === 'ingress' ? ` from ${this.peerName(from)}` : '';
+        return { allowed: false, reason: `${path} is dropped by ${this.peerName(end)}'s ${direction}: no rule allows it${source} (${direction} rules: ${summary(rules)})` };
       }
+      allowedBy.push(`${direction} ${rule.label} of ${this.peerName(end)}`);
     }
-    let ingressBy: SgRule | undefined;
-    if ('sg' in to) {
-      const dst = this.sgs.get(to.sg);
-      if (!dst) return { allowed: false, reason: `${path}: security group ${this.peerName(to)} is not in the template(s), its rules cannot be read` };
-      ingressBy = dst.ingress.find(r => portMatches(r, port) && this.ruleCovers(r, from));
-      if (!ingressBy) {
-        return {
-          allowed: false,
-          reason: `${path} is dropped by ${this.peerName(to)}'s ingress: no rule allows it from ${this.peerName(from)} ` +
-            `(ingress rules: ${summary(dst.ingress)})`,
-        };
-      }
-    }
-    const parts = [egressBy ? `egress ${egressBy.label} of ${this.peerName(from)}` : undefined,
-      ingressBy ? `ingress ${ingressBy.label} of ${this.peerName(to)}` : undefined].filter(p => p !== undefined);
-    return { allowed: true, reason: `${path} allowed by ${parts.join(' and ')}` };
+    return { allowed: true, reason: `${path} allowed by ${allowedBy.join(' and ')}` };
   }
 
   /** The ingress rules of a security group (by model key). */
@@ -194,11 +181,6 @@ export class NetworkModel {
     return rule.cidr !== undefined && peer.cidrs.every(c => cidrContains(rule.cidr!, c));
   }
 
-  private sgKey(stackName: string, expr: unknown): string {
-    const node = this.model.resolve(stackName, expr);
-    return node ? node.key : JSON.stringify(expr);
-  }
-
   private cidrOf(stackName: string, expr: unknown): string | undefined {
     if (typeof expr === 'string') return expr;
     const node = this.model.resolve(stackName, expr);
@@ -218,7 +200,7 @@ export class NetworkModel {
       fromPort: Number(r?.FromPort ?? 0),
       toPort: Number(r?.ToPort ?? 65535),
       cidr: r?.CidrIp !== undefined ? cidr ?? `unresolved ${JSON.stringify(r.CidrIp)}` : undefined,
-      peerSg: peer !== undefined ? this.sgKey(stackName, peer) : undefined,
+      peerSg: peer !== undefined ? this.model.keyOf(stackName, peer) : undefined,
       prefixList: prefixList !== undefined ? JSON.stringify(prefixList) : undefined,
     };
     const peerText = rule.cidr ?? (rule.peerSg !== undefined ? this.peerName({ sg: rule.peerSg }) : rule.prefixList ?? (r?.CidrIpv6 ? String(r.CidrIpv6) : '?'));
@@ -238,7 +220,7 @@ function summary(rules: SgRule[]): string {
 }
 
 /** ENIs that ECS places in awsvpc mode: services, and tasks started by EventBridge Scheduler or rules. */
-export interface AwsvpcPlacement {
+interface AwsvpcPlacement {
   readonly node: ResourceNode;
   readonly what: string;
   readonly securityGroups: unknown;
@@ -247,7 +229,7 @@ export interface AwsvpcPlacement {
 }
 
 /** Every awsvpc placement of ECS tasks in the model. */
-export function awsvpcPlacements(model: DeployModel): AwsvpcPlacement[] {
+function awsvpcPlacements(model: DeployModel): AwsvpcPlacement[] {
   const out: AwsvpcPlacement[] = [];
   for (const s of model.ofType('AWS::ECS::Service')) {
     const c = s.properties.NetworkConfiguration?.AwsvpcConfiguration;
@@ -268,8 +250,8 @@ export function awsvpcPlacements(model: DeployModel): AwsvpcPlacement[] {
     out.push({
       node: sm,
       what: `tasks of state machine ${model.name(sm)}`,
-      securityGroups: exprsOf(model, sm.stackName, definition, 'AWS::EC2::SecurityGroup'),
-      subnets: exprsOf(model, sm.stackName, definition, 'AWS::EC2::Subnet'),
+      securityGroups: model.expressionsNaming(sm.stackName, definition, 'AWS::EC2::SecurityGroup'),
+      subnets: model.expressionsNaming(sm.stackName, definition, 'AWS::EC2::Subnet'),
       taskDefinition: td ? { Ref: td.logicalId } : undefined,
     });
   }
@@ -283,21 +265,6 @@ export function awsvpcPlacements(model: DeployModel): AwsvpcPlacement[] {
   return out;
 }
 
-/** The sub-expressions of a value that name a resource of a type (`Ref`, `Fn::GetAtt`, `Fn::ImportValue`). */
-function exprsOf(model: DeployModel, stackName: string, value: unknown, type: string): unknown[] {
-  const out: unknown[] = [];
-  const walk = (v: unknown): void => {
-    if (Array.isArray(v)) {
-      v.forEach(walk);
-    } else if (v !== null && typeof v === 'object') {
-      if (model.resolve(stackName, v)?.type === type) out.push(v);
-      else Object.values(v).forEach(walk);
-    }
-  };
-  walk(value);
-  return out;
-}
-
 function peerOf(id: string): Peer {
   return /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(id) ? { cidrs: [id] } : { sg: id };
 }
@@ -306,8 +273,8 @@ function peerOf(id: string): Peer {
  * Whether a TCP packet from security group `fromSg` to security group `toSg` (or to a CIDR such as
  * `0.0.0.0/0`) on `port` passes, and why. Ids are logical ids (or `stackName/logicalId` for an app).
  */
-export function canReach(input: Templates | NetworkModel, fromSg: string, toSg: string, port: number): Reach {
-  const net = input instanceof NetworkModel ? input : new NetworkModel(input);
+export function canReach(input: Templates, fromSg: string, toSg: string, port: number): Reach {
+  const net = new NetworkModel(input);
   const key = (id: string) => {
     const p = peerOf(id);
     return 'sg' in p ? { sg: net.securityGroup(id).key } : p;
@@ -322,49 +289,73 @@ export enum NetworkHop {
   TASKS_TO_AWS_APIS = 'tasks-egress-443',
 }
 
-/** One packet path the network check evaluated. */
-export interface HopCheck {
-  readonly hop: NetworkHop;
+/** One packet path the network check evaluated; `rule` is its hop. */
+interface HopCheck extends RuleCheck<NetworkHop> {
   readonly from: string;
   readonly to: string;
   readonly port: number;
-  readonly allowed: boolean;
-  readonly message: string;
+}
+
+/** One `LoadBalancers` entry of an ECS service: the ports its load balancers must reach, and those load balancers. */
+interface LoadBalancedTarget {
+  readonly containerPort: number;
+  readonly targetGroup?: ResourceNode;
+  /** A health check port of the target group other than the traffic port. */
+  readonly healthCheckPort?: number;
+  readonly loadBalancers: ResourceNode[];
+}
+
+function loadBalancedTargets(m: DeployModel, service: ResourceNode): LoadBalancedTarget[] {
+  return listOf(service.properties.LoadBalancers).map(entry => {
+    const containerPort = Number(entry?.ContainerPort);
+    const tg = m.resolve(service.stackName, entry?.TargetGroupArn);
+    if (!tg) return { containerPort, loadBalancers: [] };
+    const hc = tg.properties.HealthCheckPort;
+    const loadBalancers = listenersOf(m, tg).map(l => loadBalancerOf(m, l)).filter((n): n is ResourceNode => n !== undefined);
+    return {
+      containerPort,
+      targetGroup: tg,
+      healthCheckPort: hc !== undefined && hc !== 'traffic-port' ? Number(hc) : undefined,
+      loadBalancers: [...new Set(loadBalancers)],
+    };
+  });
+}
+
+/** The security groups of an ECS service's awsvpc tasks. */
+function taskGroups(net: NetworkModel, service: ResourceNode): string[] {
+  return net.groupKeys(service.stackName, service.properties.NetworkConfiguration?.AwsvpcConfiguration?.SecurityGroups);
 }
 
 /** Every hop a workload needs, derived from the template(s), passing or not. */
-export function networkHops(input: Templates | NetworkModel): HopCheck[] {
-  const net = input instanceof NetworkModel ? input : new NetworkModel(input);
+export function networkHops(input: Templates): HopCheck[] {
+  const net = new NetworkModel(input);
   const m = net.model;
   const hops: HopCheck[] = [];
   const push = (hop: NetworkHop, from: Peer, to: Peer, port: number, what: string, consequence: string) => {
     const r = net.reach(from, to, port);
     hops.push({
-      hop,
+      rule: hop,
       from: net.peerName(from),
       to: net.peerName(to),
       port,
-      allowed: r.allowed,
+      ok: r.allowed,
       message: `[${hop}] ${what}: ${r.reason}. ${consequence}`,
     });
   };
 
   // (a) Load balancer → tasks on the container port (and a separate health check port).
   for (const service of m.ofType('AWS::ECS::Service')) {
-    const taskGroups = net.groupKeys(service.stackName, service.properties.NetworkConfiguration?.AwsvpcConfiguration?.SecurityGroups);
-    for (const entry of listOf(service.properties.LoadBalancers)) {
-      const tg = m.resolve(service.stackName, entry?.TargetGroupArn);
+    for (const target of loadBalancedTargets(m, service)) {
+      const tg = target.targetGroup;
       if (!tg) continue;
-      const ports = [Number(entry.ContainerPort)];
-      const hc = tg.properties.HealthCheckPort;
-      if (hc !== undefined && hc !== 'traffic-port' && !ports.includes(Number(hc))) ports.push(Number(hc));
-      const lbs = [...new Set(listenersOf(m, tg).map(l => loadBalancerOf(m, l)).filter((n): n is ResourceNode => n !== undefined))];
-      for (const lb of lbs) {
+      const ports = [target.containerPort];
+      if (target.healthCheckPort !== undefined && !ports.includes(target.healthCheckPort)) ports.push(target.healthCheckPort);
+      for (const lb of target.loadBalancers) {
         const lbGroups = net.groupKeys(lb.stackName, lb.properties.SecurityGroups);
         const sources: Peer[] = lbGroups.length > 0 ? lbGroups.map(sg => ({ sg }))
-          : [{ cidrs: subnetCidrs(m, lb.stackName, lb.properties.Subnets ?? listOf(lb.properties.SubnetMappings).map(s => s?.SubnetId)) }];
+          : [{ cidrs: loadBalancerSubnets(lb).map(s => subnetCidr(m, lb.stackName, s)).filter((c): c is string => c !== undefined) }];
         for (const source of sources) {
-          for (const dest of taskGroups) {
+          for (const dest of taskGroups(net, service)) {
             for (const port of ports) {
               push(NetworkHop.LOAD_BALANCER_TO_TASKS, source, { sg: dest }, port,
                 `load balancer ${m.name(lb)} → tasks of ECS service ${m.name(service)} (target group ${m.name(tg)})`,
@@ -378,16 +369,16 @@ export function networkHops(input: Templates | NetworkModel): HopCheck[] {
 
   // (b) Tasks → every mount target of the EFS file systems they mount, on NFS 2049.
   for (const p of awsvpcPlacements(m)) {
-    const td = m.resolve(p.node.stackName, p.taskDefinition);
-    if (td?.type !== 'AWS::ECS::TaskDefinition') continue;
+    const td = m.resolveOfType(p.node.stackName, p.taskDefinition, 'AWS::ECS::TaskDefinition');
+    if (!td) continue;
     const { fileSystems, external } = efsVolumesOf(m, td);
     for (const id of external) {
       hops.push({
-        hop: NetworkHop.TASKS_TO_EFS,
+        rule: NetworkHop.TASKS_TO_EFS,
         from: p.what,
         to: JSON.stringify(id),
         port: 2049,
-        allowed: false,
+        ok: false,
         message: `[${NetworkHop.TASKS_TO_EFS}] ${p.what} mount(s) EFS file system ${JSON.stringify(id)}, which is not in the template(s): ` +
           'the NFS 2049 path to its mount targets cannot be verified here.',
       });
@@ -415,13 +406,9 @@ export function networkHops(input: Templates | NetworkModel): HopCheck[] {
   return hops;
 }
 
-function subnetCidrs(m: DeployModel, stackName: string, subnets: unknown): string[] {
-  return listOf(subnets).map(s => m.resolve(stackName, s)).map(n => n?.properties.CidrBlock).filter((c): c is string => typeof c === 'string');
-}
-
 /** The hops that a packet cannot take, one message each, starting with the hop's name. */
-export function networkProblems(input: Templates | NetworkModel): string[] {
-  return networkHops(input).filter(h => !h.allowed).map(h => h.message);
+export function networkProblems(input: Templates): string[] {
+  return networkHops(input).filter(h => !h.ok).map(h => h.message);
 }
 
 /**
@@ -429,27 +416,21 @@ export function networkProblems(input: Templates | NetworkModel): string[] {
  * nothing from `0.0.0.0/0`, and nothing from the load balancer's groups beyond the container port
  * (and a separate health check port).
  */
-export function exactnessProblems(input: Templates | NetworkModel): string[] {
-  const net = input instanceof NetworkModel ? input : new NetworkModel(input);
+export function exactnessProblems(input: Templates): string[] {
+  const net = new NetworkModel(input);
   const m = net.model;
   const out: string[] = [];
   for (const service of m.ofType('AWS::ECS::Service')) {
-    const entries = listOf(service.properties.LoadBalancers);
-    if (entries.length === 0) continue;
+    const targets = loadBalancedTargets(m, service);
+    if (targets.length === 0) continue;
     const allowedPorts = new Set<number>();
     const lbGroups = new Set<string>();
-    for (const entry of entries) {
-      allowedPorts.add(Number(entry?.ContainerPort));
-      const tg = m.resolve(service.stackName, entry?.TargetGroupArn);
-      if (!tg) continue;
-      const hc = tg.properties.HealthCheckPort;
-      if (hc !== undefined && hc !== 'traffic-port') allowedPorts.add(Number(hc));
-      for (const l of listenersOf(m, tg)) {
-        const lb = loadBalancerOf(m, l);
-        if (lb) net.groupKeys(lb.stackName, lb.properties.SecurityGroups).forEach(g => lbGroups.add(g));
-      }
+    for (const target of targets) {
+      allowedPorts.add(target.containerPort);
+      if (target.healthCheckPort !== undefined) allowedPorts.add(target.healthCheckPort);
+      for (const lb of target.loadBalancers) net.groupKeys(lb.stackName, lb.properties.SecurityGroups).forEach(g => lbGroups.add(g));
     }
-    for (const sg of new Set(net.groupKeys(service.stackName, service.properties.NetworkConfiguration?.AwsvpcConfiguration?.SecurityGroups))) {
+    for (const sg of new Set(taskGroups(net, service))) {
       for (const rule of net.ingressOf(sg)) {
         if (rule.cidr === ANYWHERE) {
           out.push(`[task-ingress-exact] task security group ${net.peerName({ sg })} of load-balanced ECS service ${m.name(service)} ` +

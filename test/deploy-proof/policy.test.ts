@@ -1,33 +1,19 @@
-import { App, Duration, Stack, TimeZone } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import { IConstruct } from 'constructs';
-import { BatchQueueWorkerStack } from '../../examples/batch-queue-worker-stack';
-import { ClusterStack } from '../../examples/cluster-stack';
-import { DaemonAgentStack } from '../../examples/daemon-agent-stack';
-import { InferenceServiceStack } from '../../examples/inference-service-stack';
-import { ScheduledTaskStack } from '../../examples/scheduled-task-stack';
-import { WorkloadCluster } from '../../src';
-import { BatchQueueWorker } from '../../src/batch-queue-worker/batch-queue-worker';
-import { DaemonAgent } from '../../src/daemon-agent/daemon-agent';
-import { InferenceService } from '../../src/inference-service/inference-service';
-import { ScheduledTask } from '../../src/scheduled-task/scheduled-task';
-import { newStack } from '../compliance';
-import { AUTOSCALING_SERVICE_LINKED_ROLE, Caller, Context, Hop, assumeRoleHop, derivedHops, evaluateHop, kmsHop, otherAccountRole, policyProblems } from './policy';
-import { ACCOUNT, AppTemplates, OTHER_ACCOUNT, PARTITION, REGION, appTemplates, logicalIdOf } from './template';
-
 /**
  * Every hop of each construct's runtime path is allowed, and each abuse is denied, as AWS would
  * evaluate the deployed policies: over a default stack of each construct and over the example app.
  */
-
-const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/python:3.12-slim');
-const nightly = scheduler.ScheduleExpression.cron({ hour: '2', minute: '30', timeZone: TimeZone.EUROPE_BERLIN });
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { IConstruct } from 'constructs';
+import { BatchQueueWorker, DaemonAgent, InferenceService, ScheduledTask, WorkloadCluster } from '../../src';
+import { newStack } from '../compliance';
+import { AUTOSCALING_SERVICE_LINKED_ROLE, Caller, Context, Hop, assumeRoleHop, derivedHops, evaluateHop, kmsHop, otherAccountRole, policyProblems } from './policy';
+import { exampleApp, IMAGE, NIGHTLY, workloadStack } from './scenarios';
+import { ACCOUNT, AppTemplates, OTHER_ACCOUNT, PARTITION, REGION, appTemplates, logicalIdOf } from './template';
 
 /** One row of a hop table. */
 interface Row {
@@ -274,64 +260,42 @@ function clusterHops(t: AppTemplates, cluster: WorkloadCluster): Row[] {
 
 // ~~~ (a) a default stack of each construct ~~~
 
-function defaultStack(build: (stack: Stack, cluster: WorkloadCluster) => void): { stack: Stack; cluster: WorkloadCluster } {
-  const stack = newStack();
-  const cluster = new WorkloadCluster(stack, 'Cluster');
-  build(stack, cluster);
-  return { stack, cluster };
-}
-
-let worker!: BatchQueueWorker;
-const workerStack = defaultStack((s, cluster) => {
-  worker = new BatchQueueWorker(s, 'Worker', { cluster, image, maxTasks: 10, inputPrefix: 'input/', outputPrefix: 'output/' });
-});
-let job!: ScheduledTask;
-const jobStack = defaultStack((s, cluster) => {
-  job = new ScheduledTask(s, 'Job', { cluster, image, schedule: nightly });
-});
-let runToCompletion!: ScheduledTask;
-const runToCompletionStack = defaultStack((s, cluster) => {
-  runToCompletion = new ScheduledTask(s, 'Job', { cluster, image, schedule: nightly, timeout: Duration.hours(1) });
-});
-let inference!: InferenceService;
-const inferenceStack = defaultStack((s, cluster) => {
-  inference = new InferenceService(s, 'Inference', { cluster, image, modelStore: { mountPath: '/models' } });
-});
-let agent!: DaemonAgent;
-const agentStack = defaultStack((s, cluster) => {
+const workerStack = workloadStack((s, cluster) =>
+  new BatchQueueWorker(s, 'Worker', { cluster, image: IMAGE, maxTasks: 10, inputPrefix: 'input/', outputPrefix: 'output/' }));
+const jobStack = workloadStack((s, cluster) => new ScheduledTask(s, 'Job', { cluster, image: IMAGE, schedule: NIGHTLY }));
+const runToCompletionStack = workloadStack((s, cluster) =>
+  new ScheduledTask(s, 'Job', { cluster, image: IMAGE, schedule: NIGHTLY, timeout: Duration.hours(1) }));
+const inferenceStack = workloadStack((s, cluster) => new InferenceService(s, 'Inference', { cluster, image: IMAGE, modelStore: { mountPath: '/models' } }));
+const agentStack = workloadStack((s, cluster) => {
   const arm = cluster.addAsgCapacity('Arm', { instanceType: new ec2.InstanceType('m7g.large'), additionalInstanceTypes: [new ec2.InstanceType('c7g.large')], maxCapacity: 2 });
-  agent = new DaemonAgent(s, 'Agent', { cluster, image, memoryReservationMiB: 64, capacityProvider: arm });
+  return new DaemonAgent(s, 'Agent', { cluster, image: IMAGE, memoryReservationMiB: 64, capacityProvider: arm });
 });
 
-// ~~~ (b) the example app, built as examples/app.ts builds it (without its synth) ~~~
+// ~~~ (b) the example app ~~~
 
-const exampleApp = new App({ stackTraces: false, context: { 'aws:cdk:disable-creation-stack-traces': true } });
-const exampleCluster = new ClusterStack(exampleApp, 'EcsWorkloads-Cluster');
-const exampleWorker = new BatchQueueWorkerStack(exampleApp, 'EcsWorkloads-BatchQueueWorker', { cluster: exampleCluster.cluster });
-const exampleInference = new InferenceServiceStack(exampleApp, 'EcsWorkloads-InferenceService', { cluster: exampleCluster.cluster });
-const exampleAgent = new DaemonAgentStack(exampleApp, 'EcsWorkloads-DaemonAgent', { cluster: exampleCluster.cluster, capacityProvider: exampleCluster.graviton });
-const exampleJob = new ScheduledTaskStack(exampleApp, 'EcsWorkloads-ScheduledTask', { cluster: exampleCluster.cluster });
+const example = exampleApp();
+const exampleCluster = example.cluster.cluster;
 
-const tables: { [name: string]: () => Row[] } = {
-  'BatchQueueWorker (default stack)': () => workerHops(appTemplates(workerStack.stack), worker, workerStack.cluster, 'input/', 'output/'),
-  'ScheduledTask (default stack)': () => scheduledTaskHops(appTemplates(jobStack.stack), job, jobStack.cluster),
-  'ScheduledTask with timeout (default stack)': () => scheduledTaskHops(appTemplates(runToCompletionStack.stack), runToCompletion, runToCompletionStack.cluster),
-  'InferenceService (default stack)': () => inferenceHops(appTemplates(inferenceStack.stack), inference, inferenceStack.cluster),
-  'DaemonAgent (default stack)': () => daemonHops(appTemplates(agentStack.stack), agent, agentStack.cluster),
-  'WorkloadCluster (default stack with EC2 capacity)': () => clusterHops(appTemplates(agentStack.stack), agentStack.cluster),
-  'example app: BatchQueueWorker': () => workerHops(appTemplates(exampleApp), exampleWorker.worker, exampleCluster.cluster, 'incoming/', 'converted/'),
-  'example app: ScheduledTask': () => scheduledTaskHops(appTemplates(exampleApp), exampleJob.nightlyReport, exampleCluster.cluster),
-  'example app: InferenceService Triton': () => inferenceHops(appTemplates(exampleApp), exampleInference.triton, exampleCluster.cluster),
-  'example app: InferenceService TorchServe': () => inferenceHops(appTemplates(exampleApp), exampleInference.torchServe, exampleCluster.cluster),
-  'example app: DaemonAgent': () => daemonHops(appTemplates(exampleApp), exampleAgent.agent, exampleCluster.cluster),
-  'example app: WorkloadCluster': () => clusterHops(appTemplates(exampleApp), exampleCluster.cluster),
+/** Each table of hops, with the app whose templates it is evaluated against. */
+const tables: { [name: string]: { readonly scope: App | Stack; readonly rows: (t: AppTemplates) => Row[] } } = {
+  'BatchQueueWorker (default stack)': { scope: workerStack.stack, rows: t => workerHops(t, workerStack.workload, workerStack.cluster, 'input/', 'output/') },
+  'ScheduledTask (default stack)': { scope: jobStack.stack, rows: t => scheduledTaskHops(t, jobStack.workload, jobStack.cluster) },
+  'ScheduledTask with timeout (default stack)': { scope: runToCompletionStack.stack, rows: t => scheduledTaskHops(t, runToCompletionStack.workload, runToCompletionStack.cluster) },
+  'InferenceService (default stack)': { scope: inferenceStack.stack, rows: t => inferenceHops(t, inferenceStack.workload, inferenceStack.cluster) },
+  'DaemonAgent (default stack)': { scope: agentStack.stack, rows: t => daemonHops(t, agentStack.workload, agentStack.cluster) },
+  'WorkloadCluster (default stack with EC2 capacity)': { scope: agentStack.stack, rows: t => clusterHops(t, agentStack.cluster) },
+  'example app: BatchQueueWorker': { scope: example.app, rows: t => workerHops(t, example.worker.worker, exampleCluster, 'incoming/', 'converted/') },
+  'example app: ScheduledTask': { scope: example.app, rows: t => scheduledTaskHops(t, example.job.nightlyReport, exampleCluster) },
+  'example app: InferenceService Triton': { scope: example.app, rows: t => inferenceHops(t, example.inference.triton, exampleCluster) },
+  'example app: InferenceService TorchServe': { scope: example.app, rows: t => inferenceHops(t, example.inference.torchServe, exampleCluster) },
+  'example app: DaemonAgent': { scope: example.app, rows: t => daemonHops(t, example.agent.agent, exampleCluster) },
+  'example app: WorkloadCluster': { scope: example.app, rows: t => clusterHops(t, exampleCluster) },
 };
 
-for (const [table, rows] of Object.entries(tables)) {
+for (const [table, { scope, rows }] of Object.entries(tables)) {
   describe(table, () => {
-    const built = rows();
-    test.each(built.map(r => [`${r.name} → ${r.expected}`, r] as const))('%s', async (_name, row) => {
-      const templates = templatesFor(table);
+    const templates = appTemplates(scope);
+    test.each(rows(templates).map(r => [`${r.name} → ${r.expected}`, r] as const))('%s', async (_name, row) => {
       const hops = [row.hop, ...(row.alternatives ?? []).map(caller => ({ ...row.hop, caller }))];
       const results = await Promise.all(hops.map(h => evaluateHop(templates, h)));
       const result = results.find(r => r.decision === row.expected) ?? results[0];
@@ -339,15 +303,6 @@ for (const [table, rows] of Object.entries(tables)) {
       expect(`${result.decision}: ${results.map(r => r.summary).join(' | ')}`).toMatch(new RegExp(`^${row.expected}:`));
     });
   });
-}
-
-function templatesFor(table: string): AppTemplates {
-  if (table.startsWith('example app')) return appTemplates(exampleApp);
-  if (table.startsWith('BatchQueueWorker')) return appTemplates(workerStack.stack);
-  if (table.startsWith('ScheduledTask with timeout')) return appTemplates(runToCompletionStack.stack);
-  if (table.startsWith('ScheduledTask')) return appTemplates(jobStack.stack);
-  if (table.startsWith('InferenceService')) return appTemplates(inferenceStack.stack);
-  return appTemplates(agentStack.stack);
 }
 
 // ~~~ derived hops: what every template implies, for the compliance harness ~~~
@@ -375,7 +330,7 @@ describe('derivedHops', () => {
   });
 
   test('a hop that AWS would deny is reported with its reason', async () => {
-    const topic = appTemplates(workerStack.stack).arnOf(worker.alarmTopic);
+    const topic = appTemplates(workerStack.stack).arnOf(workerStack.workload.alarmTopic);
     const result = await evaluateHop(workerStack.stack, { caller: service('cloudwatch.amazonaws.com'), action: 'sns:Publish', resource: topic, context: notHttps });
     expect(result.decision).toBe('DENY');
     expect(result.summary).toMatch(/explicitly denied by topic policy .*#1/);
@@ -409,7 +364,7 @@ describe('derivedHops', () => {
   });
 
   test('policyProblems of the example app is empty', async () => {
-    expect(await policyProblems(exampleApp)).toEqual([]);
+    expect(await policyProblems(example.app)).toEqual([]);
   });
 });
 
@@ -446,12 +401,12 @@ describe('template resolver', () => {
   });
 
   test('the example app resolves to concrete values across stacks', () => {
-    const templates = appTemplates(exampleApp);
-    const id = logicalIdOf(exampleWorker.worker.taskDefinition.taskRole);
-    const policies = templates.of(exampleWorker).logicalIds('AWS::IAM::ManagedPolicy').map(p => templates.of(exampleWorker).properties(p))
-      .filter(p => JSON.stringify(p.Roles) === JSON.stringify([templates.of(exampleWorker).ref(id)]));
+    const workerTemplate = appTemplates(example.app).of(example.worker);
+    const id = logicalIdOf(example.worker.worker.taskDefinition.taskRole);
+    const policies = workerTemplate.logicalIds('AWS::IAM::ManagedPolicy').map(p => workerTemplate.properties(p))
+      .filter(p => JSON.stringify(p.Roles) === JSON.stringify([workerTemplate.ref(id)]));
     const text = JSON.stringify(policies);
     expect(text).not.toMatch(/Fn::|"Ref"/);
-    expect(text).toContain(templates.arnOf(exampleCluster.cluster.encryptionKey));
+    expect(text).toContain(appTemplates(example.app).arnOf(exampleCluster.encryptionKey));
   });
 });

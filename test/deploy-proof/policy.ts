@@ -1,8 +1,3 @@
-import { getDenialReasons, getGrantReasons, runSimulation, type RequestAnalysis, type SimulationIdentityPolicy } from '@cloud-copilot/iam-simulate';
-import { App, Stack } from 'aws-cdk-lib';
-import { IConstruct } from 'constructs';
-import { ACCOUNT, AppTemplates, OTHER_ACCOUNT, PARTITION, REGION, ResolvedTemplate, appTemplates, logicalIdOf } from './template';
-
 /**
  * Offline IAM evaluation of one *hop* of a runtime path: "will AWS allow this caller this action on
  * this resource, with this request context?", from the resolved templates of an app.
@@ -12,6 +7,10 @@ import { ACCOUNT, AppTemplates, OTHER_ACCOUNT, PARTITION, REGION, ResolvedTempla
  * found by the resource's ARN (bucket, queue, topic, key, file system policy, role trust policy).
  * Evaluation is `@cloud-copilot/iam-simulate` (AGPL-3.0-or-later, test-only devDependency).
  */
+import { getDenialReasons, getGrantReasons, runSimulation, type RequestAnalysis, type SimulationIdentityPolicy } from '@cloud-copilot/iam-simulate';
+import { App, Stack } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { ACCOUNT, AppTemplates, OTHER_ACCOUNT, PARTITION, REGION, ResolvedTemplate, appTemplates, logicalIdOf } from './template';
 
 /** A policy document. */
 export type PolicyDocument = { readonly Version?: string; readonly Statement: any[] | any };
@@ -41,7 +40,7 @@ export interface Hop {
 }
 
 /** The verdict on a hop. */
-export interface HopResult {
+interface HopResult {
   readonly hop: Hop;
   readonly decision: 'ALLOW' | 'DENY';
   /** iam-simulate's result: Allowed, ExplicitlyDenied or ImplicitlyDenied. */
@@ -117,19 +116,13 @@ export async function evaluateHop(scope: AppTemplates | App | Stack, hop: Hop): 
   return { hop, decision, result: response.overallResult, reasons, summary };
 }
 
-/** Evaluates several hops; returns the summary of each hop whose decision differs from `expected`. */
-export async function unexpected(scope: AppTemplates | App | Stack, hops: Hop[], expected: 'ALLOW' | 'DENY'): Promise<string[]> {
-  const results = await Promise.all(hops.map(h => evaluateHop(scope, h)));
-  return results.filter(r => r.decision !== expected).map(r => `expected ${expected}: ${r.summary}`);
-}
-
 /** `sts:AssumeRole` of a role (by construct or ARN) by a principal, evaluated against its trust policy. */
 export function assumeRoleHop(role: string, caller: Caller, context: Context = {}, label?: string): Hop {
   return { caller, action: 'sts:AssumeRole', resource: role, context, label: label ?? `assume ${role.split('/').pop()}` };
 }
 
 /** How a KMS call is made: through which service, for which resource (sets the encryption context). */
-export interface KmsUse {
+interface KmsUse {
   /** The service that calls KMS for the caller, or whose resource is encrypted: sqs, sns, logs, s3, scheduler. */
   readonly service: 'sqs' | 'sns' | 'logs' | 's3' | 'scheduler';
   /** The ARN of the encrypted resource (queue, topic, log group without `:*`, bucket or object, schedule). */

@@ -1,7 +1,3 @@
-import { createHash } from 'crypto';
-import { App, CfnElement, Stack, Stage } from 'aws-cdk-lib';
-import { IConstruct } from 'constructs';
-
 /**
  * Synthesized templates with every intrinsic resolved to a concrete value, so that IAM policies can
  * be evaluated as AWS would see them after deployment.
@@ -11,19 +7,16 @@ import { IConstruct } from 'constructs';
  * physical name given in the template wins, otherwise `<stack>-<logicalId>`. An intrinsic, or an
  * attribute, this module does not know throws rather than guess.
  */
+import { createHash } from 'crypto';
+import { App, CfnElement, Stack, Stage } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { CfnResourceJson, CfnTemplate, logicalIdsOfType, SUB_REFERENCE } from './graph';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';
 export const PARTITION = 'aws';
 /** Another account, for abuses and cross-account hops. */
 export const OTHER_ACCOUNT = '111111111111';
-
-/** One resource of a template. */
-export interface CfnResourceJson {
-  readonly Type: string;
-  readonly Properties?: { [key: string]: any };
-  readonly [key: string]: any;
-}
 
 /** A synthesized template whose values can be resolved. */
 export class ResolvedTemplate {
@@ -33,29 +26,26 @@ export class ResolvedTemplate {
     /** The stack name (the `AWS::StackName` pseudo parameter). */
     public readonly stackName: string,
     /** The raw template, as synthesized. */
-    public readonly raw: { [key: string]: any },
+    public readonly raw: CfnTemplate,
     /** All templates of the app, for `Fn::ImportValue`. */
     public readonly app: AppTemplates,
   ) {}
 
-  /** Logical ids of the resources, optionally of one type. */
-  public logicalIds(type?: string): string[] {
-    return Object.entries<CfnResourceJson>(this.raw.Resources ?? {}).filter(([, r]) => type === undefined || r.Type === type).map(([id]) => id);
+  /** Logical ids of the resources of one type. */
+  public logicalIds(type: string): string[] {
+    return logicalIdsOfType(this.raw, type);
   }
 
   /** The type of a resource; throws when the template has no such resource. */
   public typeOf(logicalId: string): string {
-    const r = this.raw.Resources?.[logicalId] as CfnResourceJson | undefined;
-    if (!r) throw new Error(`${this.stackName} has no resource ${logicalId}`);
-    return r.Type;
+    return this.rawResource(logicalId).Type;
   }
 
   /** The resource's Properties with every intrinsic resolved (cached). */
   public properties(logicalId: string): { [key: string]: any } {
     let props = this.resolvedProps.get(logicalId);
     if (!props) {
-      this.typeOf(logicalId);
-      props = this.resolve(this.raw.Resources[logicalId].Properties ?? {}, `${logicalId}.Properties`) as { [key: string]: any };
+      props = this.resolve(this.rawResource(logicalId).Properties ?? {}, `${logicalId}.Properties`) as { [key: string]: any };
       this.resolvedProps.set(logicalId, props);
     }
     return props;
@@ -142,7 +132,7 @@ export class ResolvedTemplate {
         TargetGroupName: () => n.slice(0, 32),
       },
       'AWS::ElasticLoadBalancingV2::Listener': { ListenerArn: () => ref },
-      'AWS::EC2::SecurityGroup': { GroupId: () => ref, VpcId: () => this.resolve(this.raw.Resources[logicalId].Properties?.VpcId, `${logicalId}.VpcId`) },
+      'AWS::EC2::SecurityGroup': { GroupId: () => ref, VpcId: () => this.resolve(this.rawResource(logicalId).Properties?.VpcId, `${logicalId}.VpcId`) },
       'AWS::EC2::VPC': { VpcId: () => ref, CidrBlock: () => this.properties(logicalId).CidrBlock ?? '10.0.0.0/16', DefaultSecurityGroup: () => `sg-${hex('default', logicalId)}` },
       'AWS::EC2::Subnet': { SubnetId: () => ref, AvailabilityZone: () => this.properties(logicalId).AvailabilityZone },
       'AWS::EC2::LaunchTemplate': { LaunchTemplateId: () => ref, LatestVersionNumber: () => '1', DefaultVersionNumber: () => '1' },
@@ -175,7 +165,7 @@ export class ResolvedTemplate {
   public physicalName(logicalId: string): string {
     const type = this.typeOf(logicalId);
     const nameProperty = NAME_PROPERTIES[type];
-    const given = nameProperty ? this.raw.Resources[logicalId].Properties?.[nameProperty] : undefined;
+    const given = nameProperty ? this.rawResource(logicalId).Properties?.[nameProperty] : undefined;
     if (given !== undefined) return String(this.resolve(given, `${logicalId}.${nameProperty}`));
     const generated = `${this.stackName}-${logicalId}`;
     return type === 'AWS::S3::Bucket' ? generated.toLowerCase().slice(0, 63) : generated;
@@ -195,7 +185,7 @@ export class ResolvedTemplate {
       case 'Fn::Sub': {
         const [text, variables] = Array.isArray(arg) ? arg : [arg, {}];
         const vars = this.resolve(variables ?? {}, where);
-        return String(text).replace(/\$\{([^}!][^}]*)\}/g, (_m, v: string) => {
+        return String(text).replace(SUB_REFERENCE, (_m, v: string) => {
           if (v in vars) return String(vars[v]);
           const [id, ...attr] = v.split('.');
           return String(attr.length > 0 ? this.getAtt(id, attr.join('.')) : this.ref(id));
@@ -242,13 +232,20 @@ export class ResolvedTemplate {
     return this.resolve(expression, `Conditions.${name}`) === true;
   }
 
+  /** A resource as synthesized; throws when the template has no such resource. */
+  private rawResource(logicalId: string): CfnResourceJson {
+    const r = this.raw.Resources?.[logicalId];
+    if (!r) throw new Error(`${this.stackName} has no resource ${logicalId}`);
+    return r;
+  }
+
   private clusterNameOf(serviceId: string): string {
-    const cluster = this.resolve(this.raw.Resources[serviceId].Properties?.Cluster, `${serviceId}.Cluster`);
+    const cluster = this.resolve(this.rawResource(serviceId).Properties?.Cluster, `${serviceId}.Cluster`);
     return cluster === undefined ? 'default' : String(cluster).split('/').pop()!;
   }
 
   private lbKind(logicalId: string): string {
-    return this.raw.Resources[logicalId].Properties?.Type === 'network' ? 'net' : 'app';
+    return this.rawResource(logicalId).Properties?.Type === 'network' ? 'net' : 'app';
   }
 }
 
@@ -326,11 +323,6 @@ export function appTemplates(scope: App | Stack): AppTemplates {
     cache.set(root, templates);
   }
   return templates;
-}
-
-/** The resolved template of one stack (other stacks of its app resolve its imports). */
-export function resolvedTemplate(stack: Stack): ResolvedTemplate {
-  return appTemplates(stack).of(stack);
 }
 
 /** The logical id of a construct's CloudFormation resource: the construct itself or its default child. */
