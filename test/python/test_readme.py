@@ -15,8 +15,8 @@ QUICKSTART = REPO / "examples" / "python" / "quickstart.py"
 @pytest.fixture(scope="module")
 def python_section() -> str:
     readme = (REPO / "README.md").read_text()
-    using_it = readme.split("\n## Using it\n", 1)[1].split("\n## ", 1)[0]
-    assert "\n### Python\n" in using_it, "README: no '### Python' subsection in '## Using it'"
+    using_it = readme.split("\n## Use it in your app\n", 1)[1].split("\n## ", 1)[0]
+    assert "\n### Python\n" in using_it, "README: no '### Python' subsection in '## Use it in your app'"
     return using_it.split("\n### Python\n", 1)[1]
 
 
