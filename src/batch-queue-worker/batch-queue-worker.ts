@@ -1,4 +1,4 @@
-import { Annotations, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -21,6 +21,7 @@ import { checkOrder, checkRange, isUnresolved, show, ValidationError } from '../
 import { allowAlarmsToPublish, allowServiceToUseKey, buildBucket, buildQueue, buildTopic, checkRemovalPolicy, suppressGuardRule } from '../core/resources';
 import { allowNfs, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
 import { buildWorkloadTask } from '../core/task-definition';
+import { warn, WarningId } from '../core/warnings';
 
 /** SQS caps the visibility timeout at 12 hours. */
 const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
@@ -274,7 +275,7 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
         removalPolicy: props.removalPolicy,
       });
       if (props.inputBucket) {
-        Annotations.of(this).addWarningV2('cdk-ecs-workloads:importedBucketNeedsEventBridge',
+        warn(this, WarningId.BATCH_QUEUE_WORKER_IMPORTED_BUCKET,
           `inputBucket ${props.inputBucket.node.path} is not managed by this stack: its owner must turn on "Send notifications to Amazon EventBridge" on it, or no job will ever start.`);
       }
       this.rule = this.createRule(this.inputBucket, inputPrefix, props.inputSuffix);
@@ -461,7 +462,7 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
 
   private checkGivenQueue(queue: sqs.IQueue, jobTimeout: Duration): void {
     if (!(queue instanceof sqs.Queue)) {
-      Annotations.of(this).addWarningV2('cdk-ecs-workloads:importedQueueVisibility',
+      warn(this, WarningId.BATCH_QUEUE_WORKER_IMPORTED_QUEUE,
         `queue ${queue.node.path} is imported: make sure its visibility timeout is at least jobTimeout (${jobTimeout.toHumanString()}) and that it has a dead-letter queue.`);
       return;
     }
@@ -473,7 +474,7 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
         'Create the queue with visibilityTimeout of at least jobTimeout, or lower jobTimeout.');
     }
     if (!queue.deadLetterQueue) {
-      Annotations.of(this).addWarningV2('cdk-ecs-workloads:queueWithoutDeadLetterQueue',
+      warn(this, WarningId.BATCH_QUEUE_WORKER_NO_DEAD_LETTER_QUEUE,
         `queue ${queue.node.path} has no dead-letter queue: a job that always fails is retried until the message expires. Create it with deadLetterQueue.`);
     }
   }

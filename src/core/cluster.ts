@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, DependencyGroup, IDependable } from 'constructs';
-import { checkName, checkOrder, checkRange, isUnresolved, show, ValidationError } from './errors';
+import { checkLogRetention, checkName, checkOrder, checkRange, isUnresolved, show, ValidationError } from './errors';
 import { acknowledgeReplication, buildTopic, checkRemovalPolicy, enableEventBridge, suppressGuardRule } from './resources';
 import { WorkloadRole } from './roles';
 
@@ -260,6 +260,7 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
     checkRange(this, 'natGateways', props.natGateways, 0, 2,
       'The new VPC spans 2 AZs: use 0 (no egress: workloads need VPC endpoints), 1 (default) or 2 (one per AZ).');
     checkRemovalPolicy(this, 'removalPolicy', props.removalPolicy);
+    checkLogRetention(this, 'flowLogRetention', props.flowLogRetention);
     this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
     this.encryptionKey = props.encryptionKey ?? this.createKey();

@@ -3,9 +3,10 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { Capacity } from './capacity';
-import { WorkloadCluster } from './cluster';
+import { WorkloadAsgCapacity, WorkloadCluster } from './cluster';
 import { WorkloadContainerOptions } from './container-options';
-import { checkName, checkOrder, checkRange, isUnresolved, show, ValidationError } from './errors';
+import { checkLogRetention, checkName, checkOrder, checkRange, isUnresolved, show, ValidationError } from './errors';
+import { instanceCpuUnits, instanceGpus, instanceMemoryMiB } from './instance-types';
 import { checkRemovalPolicy } from './resources';
 import { acknowledgeEcrAuthWildcard, taskRole } from './roles';
 import { BoundVolume } from './volumes';
@@ -86,6 +87,7 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
   const sidecars = props.sidecars ?? [];
 
   validateResources(scope, fargate, cpu, memory, props);
+  if (asg && taskLevel) checkFitsInstances(scope, asg, cpu, memory, gpuCount);
   checkRange(scope, 'gpuCount', props.gpuCount, 0, 16, 'ECS instances have at most 16 GPUs.');
   if (gpuCount > 0 && fargate) {
     throw new ValidationError(scope,
@@ -105,6 +107,7 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
       'holds at most 10 containers. Run at most 9 sidecars (merge some, or move them to a workload of their own).');
   }
   checkRemovalPolicy(scope, 'removalPolicy', props.removalPolicy);
+  checkLogRetention(scope, 'logRetention', props.logRetention);
   const names = new Set<string>(['main']);
   for (const [i, s] of sidecars.entries()) {
     checkName(scope, `sidecars[${i}].name`, s.name, 255, /[A-Za-z0-9_-]/, 'letters, digits, \'_\' and \'-\' (ECS container names)');
@@ -274,6 +277,39 @@ function validateResources(scope: Construct, fargate: boolean, cpu: number, memo
   if (memory !== undefined && props.memoryReservationMiB !== undefined && props.memoryReservationMiB > memory) {
     throw new ValidationError(scope,
       `memoryReservationMiB (${props.memoryReservationMiB}) exceeds memoryLimitMiB (${memory}); the soft limit must not exceed the hard limit. Lower memoryReservationMiB.`);
+  }
+}
+
+/**
+ * Throws when an EC2 task needs more CPU units (1024 per vCPU), memory or GPUs than every instance type
+ * of its capacity provider has: ECS places a task only on an instance with room for all of it, so such a
+ * task stays PROVISIONING (or fails to start) forever. Skipped when an instance type is not in our table.
+ */
+function checkFitsInstances(scope: Construct, asg: WorkloadAsgCapacity, cpu: number, memory: number | undefined, gpuCount: number): void {
+  const types = asg.instanceTypes.map(t => t.toString());
+  const provider = `capacity provider '${asg.capacityProvider.node.path}'`;
+  const largest = (of: (type: string) => number | undefined): { type: string; value: number } | undefined => {
+    const values = types.map(type => ({ type, value: of(type) }));
+    if (values.length === 0 || values.some(v => v.value === undefined)) return undefined;
+    return (values as { type: string; value: number }[]).reduce((max, v) => v.value > max.value ? v : max);
+  };
+  const cpuMax = largest(instanceCpuUnits);
+  if (!isUnresolved(cpu) && cpuMax && cpu > cpuMax.value) {
+    throw new ValidationError(scope,
+      `cpu (${cpu}) is more than the ${cpuMax.value} CPU units (${cpuMax.value / 1024} vCPUs x 1024) of ${cpuMax.type}, the largest instance type of ` +
+      `${provider}, so ECS can place the task on none of its instances. Lower cpu to at most ${cpuMax.value}, or use larger instance types.`);
+  }
+  const memoryMax = largest(instanceMemoryMiB);
+  if (memory !== undefined && !isUnresolved(memory) && memoryMax && memory > memoryMax.value) {
+    throw new ValidationError(scope,
+      `memoryLimitMiB (${memory}) is more than the ${memoryMax.value} MiB installed in ${memoryMax.type}, the largest instance type of ` +
+      `${provider} (ECS registers somewhat less), so ECS can place the task on none of its instances. Lower memoryLimitMiB, or use larger instance types.`);
+  }
+  const gpuMax = largest(instanceGpus);
+  if (!isUnresolved(gpuCount) && gpuMax && gpuCount > gpuMax.value) {
+    throw new ValidationError(scope,
+      `gpuCount (${gpuCount}) is more than the ${gpuMax.value} GPU${gpuMax.value === 1 ? '' : 's'} of ${gpuMax.type}, the instance type with the most GPUs of ` +
+      `${provider}, so ECS can place the task on none of its instances. Lower gpuCount to at most ${gpuMax.value}, or use instance types with more GPUs.`);
   }
 }
 

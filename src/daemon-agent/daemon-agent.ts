@@ -5,15 +5,19 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { instanceMemoryMiB } from './instance-memory';
 import { Capacity } from '../core/capacity';
 import { WorkloadAsgCapacity, WorkloadCluster } from '../core/cluster';
 import { WorkloadContainerOptions } from '../core/container-options';
 import { checkRange, isUnresolved, show, ValidationError } from '../core/errors';
+import { instanceCpuUnits, instanceMemoryMiB } from '../core/instance-types';
 import { suppressGuardRule } from '../core/resources';
 import { allowNfs, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
 import { buildWorkloadTask } from '../core/task-definition';
 import { checkAbsolute, WorkloadVolume } from '../core/volumes';
+import { warn, WarningId } from '../core/warnings';
+
+/** Host ports ECS reserves on every container instance (SSH, Docker, the ECS agent): see PortMapping.hostPort in the ECS API reference. */
+const RESERVED_HOST_PORTS: readonly number[] = [22, 2375, 2376, 51678, 51679, 51680];
 
 /** A path of the EC2 container instance mounted into the agent's container. */
 export interface HostMount {
@@ -114,7 +118,6 @@ const REPLICA_ONLY_PROPS: { readonly [prop: string]: string } = {
   capacityProviderStrategies: 'ECS rejects a capacity provider strategy on a DAEMON service; pick the instances with capacityProvider',
 };
 
-const WARN_PRIVILEGED = 'cdk-ecs-workloads:daemon-privileged';
 
 /**
  * An agent that runs exactly one task on every EC2 container instance of a capacity provider: an ECS
@@ -192,9 +195,16 @@ export class DaemonAgent extends Construct implements ec2.IConnectable, iam.IGra
       throw new ValidationError(this,
         `containerPort (${props.containerPort}) cannot be published with networkMode NONE, which gives the agent no network. Remove containerPort or use BRIDGE.`);
     }
+    const port = props.containerPort;
+    if (port !== undefined && !isUnresolved(port) && networkMode !== ecs.NetworkMode.AWS_VPC && RESERVED_HOST_PORTS.includes(port)) {
+      throw new ValidationError(this,
+        `containerPort (${port}) is published on the same port of every instance (networkMode ${networkMode}), but ECS reserves host ports ` +
+        `${RESERVED_HOST_PORTS.join(', ')} (SSH, Docker and the ECS agent), so the agent can never be placed. Use another port, or networkMode AWS_VPC.`);
+    }
 
     const sidecarMemory = (props.sidecars ?? []).reduce((sum, s) => sum + (s.memoryLimitMiB ?? 128), 0);
     this.checkMemory(props, sidecarMemory);
+    this.checkFitsInstances(props, asg, sidecarMemory);
     // A hard limit by default: a leaking agent is restarted instead of starving every instance at once.
     const memoryLimitMiB = props.memoryLimitMiB ?? (isUnresolved(props.memoryReservationMiB) ? 512
       : Math.max(512, 2 * props.memoryReservationMiB + sidecarMemory, 64 + sidecarMemory));
@@ -298,7 +308,7 @@ export class DaemonAgent extends Construct implements ec2.IConnectable, iam.IGra
       // A daemon's reservation on a GPU instance takes room the GPU tasks were sized for.
       const chosen = all.find(c => !c.gpu) ?? all[0];
       if (chosen.gpu) {
-        Annotations.of(this).addWarningV2('cdk-ecs-workloads:daemon-gpu-capacity',
+        warn(this, WarningId.DAEMON_AGENT_GPU_CAPACITY,
           `capacityProvider is not set and cluster '${props.cluster.node.path}' has only GPU capacity, so the agent runs on ` +
           `'${chosen.capacityProvider.node.path}' and its reservation (memoryReservationMiB, cpu) is taken from every GPU instance: a GPU task ` +
           'sized to the whole instance will no longer fit and managed scaling may add instances up to maxCapacity for it. Pass capacityProvider ' +
@@ -314,6 +324,55 @@ export class DaemonAgent extends Construct implements ec2.IConnectable, iam.IGra
         'Pass one of those, or create the provider with cluster.addAsgCapacity(...) on this cluster.');
     }
     return found;
+  }
+
+  /**
+   * A daemon must fit on every instance of its capacity provider: ECS registers 1024 CPU units per
+   * vCPU and somewhat less memory than installed, and places the agent only where all of it fits.
+   * More than the largest instance type has: never placed (an error); more than the smallest has:
+   * missing on those instances (the warnings daemon-agent-cpu and daemon-agent-memory).
+   */
+  private checkFitsInstances(props: DaemonAgentProps, asg: WorkloadAsgCapacity, sidecarMemory: number): void {
+    const sidecars = props.sidecars ?? [];
+    const cpu = props.cpu ?? 256;
+    if (!isUnresolved(cpu) && !sidecars.some(s => isUnresolved(s.cpu))) {
+      const sidecarCpu = sidecars.reduce((sum, s) => sum + (s.cpu ?? 0), 0);
+      const reserved = cpu + sidecarCpu;
+      const known = asg.instanceTypes
+        .map(t => ({ type: t.toString(), units: instanceCpuUnits(t.toString()) }))
+        .filter((k): k is { type: string; units: number } => k.units !== undefined)
+        .sort((a, b) => a.units - b.units);
+      const parts = sidecarCpu > 0 ? `cpu (${cpu}) plus ${sidecarCpu} CPU units of sidecars reserve` : `cpu (${cpu}) reserves`;
+      // The first of the instance types with the most CPU (sort is stable).
+      const largest = known.find(k => k.units === known[known.length - 1]?.units);
+      if (largest && known.length === asg.instanceTypes.length && reserved > largest.units) {
+        throw new ValidationError(this,
+          `${parts} ${reserved} CPU units on every instance, more than the ${largest.units} (${largest.units / 1024} vCPUs x 1024) of ` +
+          `${largest.type}, the largest instance type of capacity provider '${asg.capacityProvider.node.path}', so ECS can place the agent ` +
+          `on none of its instances. Lower cpu to at most ${largest.units - sidecarCpu}, or use larger instance types.`);
+      }
+      const smallest = known[0];
+      if (smallest && reserved > smallest.units) {
+        warn(this, WarningId.DAEMON_AGENT_CPU,
+          `${parts} ${reserved} CPU units on every instance, more than the ${smallest.units} (${smallest.units / 1024} vCPUs x 1024) of ` +
+          `${smallest.type}, the smallest instance type of capacity provider '${asg.capacityProvider.node.path}'. ECS cannot place the agent ` +
+          'on those instances. Lower cpu or use larger instance types.');
+      }
+    }
+    if (isUnresolved(props.memoryReservationMiB)) return;
+    const reservedMemory = props.memoryReservationMiB + sidecarMemory;
+    const memories = asg.instanceTypes.map(t => ({ type: t.toString(), mib: instanceMemoryMiB(t.toString()) }));
+    const largestMemory = memories.reduce<{ type: string; mib: number } | undefined>(
+      (max, m) => m.mib !== undefined && (max === undefined || m.mib > max.mib) ? { type: m.type, mib: m.mib } : max, undefined);
+    if (largestMemory && memories.every(m => m.mib !== undefined) && reservedMemory > largestMemory.mib) {
+      const parts = sidecarMemory > 0
+        ? `memoryReservationMiB (${props.memoryReservationMiB}) plus ${sidecarMemory} MiB of sidecars reserve`
+        : `memoryReservationMiB (${props.memoryReservationMiB}) reserves`;
+      throw new ValidationError(this,
+        `${parts} ${reservedMemory} MiB on every instance, more than the ${largestMemory.mib} MiB installed in ${largestMemory.type}, the largest ` +
+        `instance type of capacity provider '${asg.capacityProvider.node.path}', so ECS can place the agent on none of its instances. ` +
+        'Lower memoryReservationMiB (or the sidecars\' memoryLimitMiB), or use larger instance types.');
+    }
   }
 
   private checkMemory(props: DaemonAgentProps, sidecarMemory: number): void {
@@ -355,24 +414,23 @@ export class DaemonAgent extends Construct implements ec2.IConnectable, iam.IGra
   }
 
   private warn(props: DaemonAgentProps, networkMode: ecs.NetworkMode, asg: WorkloadAsgCapacity, sidecarMemory: number): void {
-    const annotations = Annotations.of(this);
     if (props.privileged) {
-      annotations.addWarningV2(WARN_PRIVILEGED,
+      warn(this, WarningId.DAEMON_AGENT_PRIVILEGED,
         'privileged is true: the agent\'s container gets every capability and device of its instance, so whoever controls its image ' +
         'controls every instance it runs on. Prefer the narrowest mounts and capabilities the agent documents.');
     }
     if (props.hostPidMode) {
-      annotations.addWarningV2(WARN_PRIVILEGED,
+      warn(this, WarningId.DAEMON_AGENT_PRIVILEGED,
         'hostPidMode is true: the agent sees (and, as root, can signal or trace) every process of its instance, including other tasks.');
     }
     for (const [i, m] of (props.hostMounts ?? []).entries()) {
       if (/^\/(var\/)?run\/docker\.sock$/.test(m.hostPath)) {
-        annotations.addWarningV2('cdk-ecs-workloads:daemon-docker-socket',
+        warn(this, WarningId.DAEMON_AGENT_DOCKER_SOCKET,
           `hostMounts[${i}] mounts the Docker socket ${show(m.hostPath)}: whoever reaches it can start privileged containers, i.e. is root on the instance.`);
       }
     }
     if (networkMode === ecs.NetworkMode.HOST) {
-      annotations.addWarningV2('cdk-ecs-workloads:daemon-host-network',
+      warn(this, WarningId.DAEMON_AGENT_HOST_NETWORK,
         'networkMode is HOST: the agent shares its instance\'s network stack and can reach the instance metadata service, hence the ' +
         'credentials of the instance role (ECS agent permissions). Use BRIDGE unless the agent must see host network traffic.');
     }
@@ -385,9 +443,11 @@ export class DaemonAgent extends Construct implements ec2.IConnectable, iam.IGra
       .sort((a, b) => a.mib - b.mib);
     const smallest = known[0];
     if (smallest && reserved > smallest.mib) {
-      const parts = sidecarMemory > 0 ? `memoryReservationMiB (${props.memoryReservationMiB}) plus ${sidecarMemory} MiB of sidecars` : 'memoryReservationMiB';
-      annotations.addWarningV2('cdk-ecs-workloads:daemon-memory',
-        `${parts} reserve ${reserved} MiB on every instance, more than the ${smallest.mib} MiB of ${smallest.type}, the smallest instance type of ` +
+      const parts = sidecarMemory > 0
+        ? `memoryReservationMiB (${props.memoryReservationMiB}) plus ${sidecarMemory} MiB of sidecars reserve`
+        : `memoryReservationMiB (${props.memoryReservationMiB}) reserves`;
+      warn(this, WarningId.DAEMON_AGENT_MEMORY,
+        `${parts} ${reserved} MiB on every instance, more than the ${smallest.mib} MiB of ${smallest.type}, the smallest instance type of ` +
         `capacity provider '${asg.capacityProvider.node.path}' (ECS registers somewhat less than that). ECS cannot place the agent on those ` +
         'instances. Lower memoryReservationMiB or use larger instance types.');
     }
@@ -397,7 +457,7 @@ export class DaemonAgent extends Construct implements ec2.IConnectable, iam.IGra
       .flatMap(c => c.instanceTypes.map(t => ({ type: t.toString(), provider: c.capacityProvider.node.path })))
       .filter(o => asg.instanceTypes.some(t => t.toString() === o.type));
     if (shared.length > 0) {
-      annotations.addWarningV2('cdk-ecs-workloads:daemon-shared-instance-types',
+      warn(this, WarningId.DAEMON_AGENT_SHARED_INSTANCE_TYPES,
         `The agent is kept on capacity provider '${asg.capacityProvider.node.path}' by instance type, but ` +
         `${shared.map(s => `${s.type} (of '${s.provider}')`).join(', ')} also belong to other providers, so the agent runs there too.`);
     }
@@ -417,7 +477,7 @@ export class DaemonAgent extends Construct implements ec2.IConnectable, iam.IGra
       for (const pack of ['NIST.800.53.R5', 'HIPAA.Security']) {
         Validations.of(this.taskDefinition).acknowledge({
           id: `${pack}-ECSTaskDefinitionUserForHostMode`,
-          reason: 'Host network mode was chosen explicitly (DaemonAgent networkMode HOST, with the warning cdk-ecs-workloads:daemon-host-network) and ' +
+          reason: 'Host network mode was chosen explicitly (DaemonAgent networkMode HOST, with the warning cdk-ecs-workloads:daemon-agent-host-network) and ' +
             `every container runs as a non-root user (${users.join(', ')}). The rule also wants each container privileged, which grants more access, ` +
             'not less; containers stay unprivileged unless the user sets privileged.',
         });
@@ -425,11 +485,11 @@ export class DaemonAgent extends Construct implements ec2.IConnectable, iam.IGra
     }
     if (props.privileged) {
       suppressGuardRule(this.taskDefinition, 'ecs_containers_nonprivileged_check',
-        'The user opted in with the DaemonAgent prop privileged: true for a host agent that needs it; the construct adds the warning cdk-ecs-workloads:daemon-privileged.');
+        'The user opted in with the DaemonAgent prop privileged: true for a host agent that needs it; the construct adds the warning cdk-ecs-workloads:daemon-agent-privileged.');
     }
     if (props.hostPidMode) {
       suppressGuardRule(this.taskDefinition, 'ecs_task_definition_pid_mode_check',
-        'The user opted in with the DaemonAgent prop hostPidMode: true for a host agent that must see the instance\'s processes; the construct adds the warning cdk-ecs-workloads:daemon-privileged.');
+        'The user opted in with the DaemonAgent prop hostPidMode: true for a host agent that must see the instance\'s processes; the construct adds the warning cdk-ecs-workloads:daemon-agent-privileged.');
     }
   }
 

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -15,6 +15,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sfnTasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
+import { checkCronExpression } from './cron';
 import { deadLetterQueueAlarm } from '../core/alarms';
 import { Capacity } from '../core/capacity';
 import { WorkloadCluster } from '../core/cluster';
@@ -24,6 +25,7 @@ import { allowAlarmsToPublish, allowServiceToUseKey, buildQueue, buildTopic, che
 import { WorkloadRole } from '../core/roles';
 import { allowNfs, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
 import { buildWorkloadTask } from '../core/task-definition';
+import { warn, WarningId } from '../core/warnings';
 
 /** Props of {@link ScheduledTask}. */
 export interface ScheduledTaskProps extends WorkloadContainerOptions, PlacementOptions {
@@ -347,6 +349,7 @@ export class ScheduledTask extends Construct implements ec2.IConnectable, iam.IG
 
   private validate(props: ScheduledTaskProps): void {
     checkRemovalPolicy(this, 'removalPolicy', props.removalPolicy);
+    checkCronExpression(this, 'schedule', props.schedule.expressionString);
     checkName(this, 'scheduleName', props.scheduleName, 64, /[A-Za-z0-9._-]/, 'letters, digits, \'.\', \'_\' and \'-\'');
     checkRange(this, 'maxRetryAttempts', props.maxRetryAttempts, 0, 185,
       'EventBridge Scheduler retries a failed start at most 185 times; use 0 to never retry.');
@@ -512,7 +515,7 @@ export class ScheduledTask extends Construct implements ec2.IConnectable, iam.IG
       const unit = rate[2].startsWith('minute') ? 60 : rate[2].startsWith('hour') ? 3600 : 86400;
       const every = Number(rate[1]) * unit;
       if (props.timeout.toSeconds() > every) {
-        Annotations.of(this).addWarningV2('cdk-ecs-workloads:scheduledTaskOverlap',
+        warn(this, WarningId.SCHEDULED_TASK_OVERLAP,
           `timeout (${props.timeout.toHumanString()}) is longer than the schedule interval (${expression}), so runs may overlap. ` +
           'Make the job safe to run twice at once, or lower timeout below the interval.');
       }
@@ -520,7 +523,7 @@ export class ScheduledTask extends Construct implements ec2.IConnectable, iam.IG
     const at = /^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$/.exec(expression);
     // Generous margin: the time is in the schedule's time zone (UTC-12 to UTC+14).
     if (at && Date.parse(`${at[1]}Z`) + 14 * 3600 * 1000 < Date.now()) {
-      Annotations.of(this).addWarningV2('cdk-ecs-workloads:scheduledTaskInPast',
+      warn(this, WarningId.SCHEDULED_TASK_IN_PAST,
         `schedule ${expression} is in the past, so the task will never run. Give a future date to ScheduleExpression.at(...).`);
     }
   }

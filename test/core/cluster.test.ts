@@ -515,6 +515,8 @@ describe('invalid WorkloadCluster inputs', () => {
       /natGateways must be a whole number between 0 and 2, got 3\. The new VPC spans 2 AZs/],
     ['negative natGateways', (stack) => new WorkloadCluster(stack, 'Cluster', { natGateways: -1 }),
       /natGateways must be a whole number between 0 and 2, got -1/],
+    ['a flowLogRetention CloudWatch Logs does not accept', (stack) => new WorkloadCluster(stack, 'Cluster', { flowLogRetention: 100 as logs.RetentionDays }),
+      /Test\/Cluster: flowLogRetention 100 is not a retention CloudWatch Logs accepts \(1, 3, 5, .*3653 days\), so it rejects the log group at deploy/],
     ['a cluster without its vpc', (stack) => new WorkloadCluster(stack, 'Cluster', {
       cluster: ecs.Cluster.fromClusterAttributes(stack, 'Existing', { clusterName: 'prod', vpc: new ec2.Vpc(stack, 'Vpc') }),
     }), /cluster \(prod\) was given without vpc\. Pass the cluster's VPC as vpc too/],

@@ -1,7 +1,9 @@
-import { Lazy, Token } from 'aws-cdk-lib';
+import { Errors, Lazy, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { checkOrder, checkRange, isUnresolved, show, ValidationError } from '../../src/core/errors';
+import { WorkloadCluster } from '../../src';
+import { checkLogRetention, checkOrder, checkRange, isUnresolved, show, ValidationError } from '../../src/core/errors';
 import { newStack } from '../compliance';
 
 function scope(): Construct {
@@ -16,6 +18,60 @@ describe('ValidationError', () => {
     expect(error.name).toBe('ValidationError');
     expect(error.constructPath).toBe('Test/Thing');
     expect(error.message).toBe('Test/Thing: cpu 3 is wrong. Use 256.');
+  });
+
+  test('is a validation error for aws-cdk-lib (Errors.isValidationError), like its own', () => {
+    const error = new ValidationError(scope(), 'cpu 3 is wrong. Use 256.');
+    expect(Errors.isValidationError(error)).toBe(true);
+    expect(Errors.isConstructError(error)).toBe(true);
+    expect(error.type).toBe('validation');
+    expect(error.level).toBe('error');
+    expect(Errors.isValidationError(new Error('plain'))).toBe(false);
+  });
+
+  test('a construct that rejects its props throws it, and aws-cdk-lib recognizes it', () => {
+    const stack = newStack();
+    const error = catchError(() => new WorkloadCluster(stack, 'Cluster', { natGateways: 3 }));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(Errors.isValidationError(error)).toBe(true);
+  });
+
+  test('renders like aws-cdk-lib\'s errors: name, message, the caller\'s frames, then the construct path', () => {
+    const stack = newStack();
+    const error = catchError(() => new WorkloadCluster(stack, 'Cluster', { natGateways: 3 })) as ValidationError;
+    const lines = error.stack!.split('\n');
+    expect(lines[0]).toBe(`\u00ABValidationError\u00BB ${error.message}`);
+    // The library's own frames are folded into one line; the first frame shown is this test's.
+    expect(lines[1]).toBe('    ...new WorkloadCluster in cdk-ecs-workloads...');
+    expect(lines[2]).toMatch(/^ {4}at .*errors\.test\.ts:\d+:\d+\)$/);
+    expect(error.stack).not.toMatch(/src[/\\]core[/\\]errors\.ts/);
+    const tree = lines.slice(lines.indexOf('Relates to construct:') + 1);
+    expect(tree).toEqual([
+      '    <.> (aws-cdk-lib.App)',
+      '     \u2514\u2500 Test (aws-cdk-lib.Stack)',
+      expect.stringMatching(/^ {9}\u2514\u2500 Cluster \(/),
+    ]);
+  });
+});
+
+function catchError(build: () => unknown): unknown {
+  try {
+    build();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected an error');
+}
+
+describe('checkLogRetention', () => {
+  test.each([logs.RetentionDays.ONE_DAY, logs.RetentionDays.ONE_YEAR, logs.RetentionDays.TEN_YEARS, logs.RetentionDays.INFINITE, undefined])(
+    'accepts %s', retention => {
+      expect(() => checkLogRetention(scope(), 'logRetention', retention)).not.toThrow();
+    });
+
+  test.each([0, 2, 366, 3654, 1.5])('rejects %d', retention => {
+    expect(() => checkLogRetention(scope(), 'logRetention', retention as logs.RetentionDays))
+      .toThrow(new RegExp(`Test/Thing: logRetention ${retention} is not a retention CloudWatch Logs accepts`));
   });
 });
 

@@ -413,6 +413,8 @@ describe('invalid task inputs', () => {
     ['gpuCount on Fargate', { gpuCount: 1 },
       /gpuCount is 1, but Fargate has no GPUs\. Add a GPU capacity provider with cluster\.addAsgCapacity\(id, \{ gpu: true, \.\.\. \}\)/],
     ['gpuCount above 16', { gpuCount: 17 }, /gpuCount must be a whole number between 0 and 16, got 17/],
+    ['a log retention CloudWatch Logs does not accept', { logRetention: 2 as logs.RetentionDays },
+      /Test\/Work: logRetention 2 is not a retention CloudWatch Logs accepts \(1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 days\), so it rejects the log group at deploy\. Use a logs\.RetentionDays value/],
     ['duplicate sidecar names', { sidecars: [{ name: 'proxy', image: IMAGE }, { name: 'proxy', image: IMAGE }] },
       /sidecars\[1\]\.name 'proxy' is used twice \(or is the reserved 'main'\)\. Give every container its own name\./],
     ['a sidecar named main', { sidecars: [{ name: 'main', image: IMAGE }] }, /sidecars\[0\]\.name 'main' is used twice \(or is the reserved 'main'\)/],
@@ -456,7 +458,8 @@ describe('invalid task inputs', () => {
     expect(() => build(props)).toThrow(message);
   });
 
-  test.each<[string, (p: { graviton: ecs.AsgCapacityProvider; x86: ecs.AsgCapacityProvider }) => Partial<TestWorkloadProps>, RegExp]>([
+  type Providers = { graviton: ecs.AsgCapacityProvider; x86: ecs.AsgCapacityProvider; gpu: ecs.AsgCapacityProvider };
+  test.each<[string, (p: Providers) => Partial<TestWorkloadProps>, RegExp]>([
     ['cpuArchitecture that differs from the EC2 provider', ({ graviton }) => ({ capacity: Capacity.ec2(graviton), cpuArchitecture: ecs.CpuArchitecture.X86_64 }),
       /cpuArchitecture is X86_64 but capacity provider 'Test\/Cluster\/Graviton\/CapacityProvider' runs ARM64 instances\. Remove cpuArchitecture/],
     ['gpuCount on a provider without GPUs', ({ x86 }) => ({ capacity: Capacity.ec2(x86), gpuCount: 1 }),
@@ -467,11 +470,43 @@ describe('invalid task inputs', () => {
       /memoryLimitMiB must be a whole number between 6 and 3145728, got 4/],
     ['memoryReservationMiB above memoryLimitMiB', ({ x86 }) => ({ capacity: Capacity.ec2(x86), memoryLimitMiB: 512, memoryReservationMiB: 1024 }),
       /memoryReservationMiB \(1024\) exceeds memoryLimitMiB \(512\); the soft limit must not exceed the hard limit\./],
+    // Graviton: m7g.large (2 vCPUs, 8 GiB) and c7g.large (2 vCPUs, 4 GiB); GPU: g5.xlarge and g4dn.xlarge (4 vCPUs, 16 GiB, 1 GPU each).
+    ['cpu above every instance type\'s vCPUs', ({ graviton }) => ({ capacity: Capacity.ec2(graviton), cpu: 4096, memoryLimitMiB: 4096 }),
+      /Test\/Work: cpu \(4096\) is more than the 2048 CPU units \(2 vCPUs x 1024\) of m7g.large, the largest instance type of capacity provider 'Test\/Cluster\/Graviton\/CapacityProvider', so ECS can place the task on none of its instances\. Lower cpu to at most 2048, or use larger instance types\./],
+    ['memoryLimitMiB above every instance type\'s memory', ({ graviton }) => ({ capacity: Capacity.ec2(graviton), cpu: 1024, memoryLimitMiB: 16384 }),
+      /memoryLimitMiB \(16384\) is more than the 8192 MiB installed in m7g.large, the largest instance type of capacity provider 'Test\/Cluster\/Graviton\/CapacityProvider' \(ECS registers somewhat less\), so ECS can place the task on none of its instances/],
+    ['gpuCount above every instance type\'s GPUs', ({ gpu }) => ({ capacity: Capacity.ec2(gpu), gpuCount: 2 }),
+      /gpuCount \(2\) is more than the 1 GPU of g5.xlarge, the instance type with the most GPUs of capacity provider 'Test\/Cluster\/Gpu\/CapacityProvider', so ECS can place the task on none of its instances\. Lower gpuCount to at most 1/],
   ])('rejects %s on EC2 capacity', (_, props, message) => {
     const { stack, cluster } = setup();
-    const graviton = cluster.addAsgCapacity('Graviton', { instanceType: new ec2.InstanceType('m7g.large'), maxCapacity: 2 });
+    const graviton = cluster.addAsgCapacity('Graviton', {
+      instanceType: new ec2.InstanceType('m7g.large'), additionalInstanceTypes: [new ec2.InstanceType('c7g.large')], maxCapacity: 2,
+    });
     const x86 = cluster.addAsgCapacity('X86', { instanceType: new ec2.InstanceType('m7i.large'), maxCapacity: 2 });
-    expect(() => new TestWorkload(stack, 'Work', { cluster, image: IMAGE, ...props({ graviton, x86 }) })).toThrow(message);
+    const gpu = cluster.addAsgCapacity('Gpu', {
+      instanceType: new ec2.InstanceType('g5.xlarge'), additionalInstanceTypes: [new ec2.InstanceType('g4dn.xlarge')], gpu: true, maxCapacity: 2,
+    });
+    expect(() => new TestWorkload(stack, 'Work', { cluster, image: IMAGE, ...props({ graviton, x86, gpu }) })).toThrow(message);
+  });
+
+  test.each<[string, Partial<TestWorkloadProps>]>([
+    ['the largest instance type\'s vCPUs and memory', { cpu: 2048, memoryLimitMiB: 8192 }],
+    ['an instance type missing from the table', { cpu: 8192, memoryLimitMiB: 30000 }],
+  ])('accepts %s on EC2 capacity', (name, props) => {
+    const { stack, cluster } = setup();
+    const types = name.includes('missing') ? ['m7g.large', 'm7g.metal'] : ['m7g.large', 'c7g.large'];
+    const graviton = cluster.addAsgCapacity('Graviton', {
+      instanceType: new ec2.InstanceType(types[0]), additionalInstanceTypes: [new ec2.InstanceType(types[1])], maxCapacity: 2,
+    });
+    expect(() => new TestWorkload(stack, 'Work', { cluster, image: IMAGE, capacity: Capacity.ec2(graviton), ...props })).not.toThrow();
+  });
+
+  test('accepts the GPUs of the largest GPU instance type', () => {
+    const { stack, cluster } = setup();
+    const gpu = cluster.addAsgCapacity('Gpu', {
+      instanceType: new ec2.InstanceType('g5.xlarge'), additionalInstanceTypes: [new ec2.InstanceType('g5.12xlarge')], gpu: true, maxCapacity: 2,
+    });
+    expect(() => new TestWorkload(stack, 'Work', { cluster, image: IMAGE, capacity: Capacity.ec2(gpu), gpuCount: 4 })).not.toThrow();
   });
 
   test('rejects gpuCount with ARM64 on an existing cluster provider', () => {
@@ -565,8 +600,10 @@ describe('cluster without NAT gateways', () => {
   test.each<[string, Partial<TestWorkloadProps>, RegExp]>([
     ['a public registry image', {},
       /Test\/Workload: image 'public\.ecr\.aws\/docker\/library\/busybox:stable' is not in a private ECR repository, but cluster 'Test\/Cluster' has natGateways 0: .*Copy the image into ECR/],
-    ['a Docker Hub sidecar', { sidecars: [{ name: 'proxy', image: ecs.ContainerImage.fromRegistry('envoyproxy/envoy:v1.31') }],
-      image: ecs.ContainerImage.fromRegistry('123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1') },
+    ['a Docker Hub sidecar', {
+      sidecars: [{ name: 'proxy', image: ecs.ContainerImage.fromRegistry('envoyproxy/envoy:v1.31') }],
+      image: ecs.ContainerImage.fromRegistry('123456789012.dkr.ecr.us-east-1.amazonaws.com/app:1'),
+    },
     /sidecars\[0\]\.image 'envoyproxy\/envoy:v1\.31' is not in a private ECR repository/],
   ])('rejects %s: the tasks reach AWS only through VPC endpoints', (_name, props, message) => {
     const stack = newStack();

@@ -5,8 +5,8 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Capacity, WorkloadCluster, WorkloadVolume } from '../../src';
+import { instanceCpuUnits, instanceGpus, instanceMemoryMiB } from '../../src/core/instance-types';
 import { DaemonAgent, DaemonAgentProps } from '../../src/daemon-agent/daemon-agent';
-import { instanceMemoryMiB } from '../../src/daemon-agent/instance-memory';
 import { complianceFindings, expectCompliant, newStack, stableTemplate, statefulPolicies } from '../compliance';
 import { expectDeployable } from '../deploy-proof';
 
@@ -261,7 +261,7 @@ describe('overrides', () => {
   test('privileged: privileged container, warning, Control Tower rule acknowledged', () => {
     const { template, s } = agent({ privileged: true });
     expect(mainContainer(template).Privileged).toBe(true);
-    expect(agentWarnings(s.stack)).toEqual([expect.stringMatching(/privileged is true.*\[ack: cdk-ecs-workloads:daemon-privileged\]/)]);
+    expect(agentWarnings(s.stack)).toEqual([expect.stringMatching(/privileged is true.*\[ack: Annotation::cdk-ecs-workloads:daemon-agent-privileged\]/)]);
     template.hasResource('AWS::ECS::TaskDefinition', {
       Metadata: { guard: { SuppressedRules: Match.arrayWith(['ecs_containers_nonprivileged_check']) } },
     });
@@ -273,12 +273,12 @@ describe('overrides', () => {
       Properties: Match.objectLike({ PidMode: 'host' }),
       Metadata: { guard: { SuppressedRules: Match.arrayWith(['ecs_task_definition_pid_mode_check']) } },
     });
-    expect(agentWarnings(s.stack)).toEqual([expect.stringMatching(/hostPidMode is true.*\[ack: cdk-ecs-workloads:daemon-privileged\]/)]);
+    expect(agentWarnings(s.stack)).toEqual([expect.stringMatching(/hostPidMode is true.*\[ack: Annotation::cdk-ecs-workloads:daemon-agent-privileged\]/)]);
   });
 
   test('Docker socket mount warns', () => {
     const { s } = agent({ hostMounts: [{ hostPath: '/var/run/docker.sock', containerPath: '/var/run/docker.sock' }] });
-    expect(agentWarnings(s.stack)).toEqual([expect.stringMatching(/Docker socket.*cdk-ecs-workloads:daemon-docker-socket/)]);
+    expect(agentWarnings(s.stack)).toEqual([expect.stringMatching(/Docker socket.*Annotation::cdk-ecs-workloads:daemon-agent-docker-socket/)]);
   });
 
   test('placementConstraints are added after the capacity provider constraint', () => {
@@ -320,11 +320,26 @@ describe('overrides', () => {
 });
 
 describe('warnings', () => {
+  test('cpu above the smallest instance type\'s vCPUs only', () => {
+    const s = setup();
+    const big = s.cluster.addAsgCapacity('Big', {
+      instanceType: new ec2.InstanceType('m6g.large'), additionalInstanceTypes: [new ec2.InstanceType('m6g.xlarge')], maxCapacity: 2,
+    });
+    const { s: built } = agent({ capacityProvider: big, cpu: 3072 }, s);
+    expect(agentWarnings(built.stack)).toEqual([
+      expect.stringMatching(/^cpu \(3072\) reserves 3072 CPU units on every instance, more than the 2048 \(2 vCPUs x 1024\) of m6g.large, the smallest instance type of capacity provider 'Test\/Cluster\/Big\/CapacityProvider'\. ECS cannot place the agent on those instances\..*\[ack: Annotation::cdk-ecs-workloads:daemon-agent-cpu\]$/),
+    ]);
+  });
+
+  test('cpu within every instance type: no warning', () => {
+    expect(agentWarnings(agent({ cpu: 2048 }).s.stack)).toEqual([]);
+  });
+
   test('reservation above the smallest instance type\'s memory', () => {
     // c7g.large has 4 GiB, m7g.large 8 GiB.
     const { s } = agent({ memoryReservationMiB: 4000, memoryLimitMiB: 8000, sidecars: [{ name: 'exporter', image, memoryLimitMiB: 200 }] });
     expect(agentWarnings(s.stack)).toEqual([
-      expect.stringMatching(/memoryReservationMiB \(4000\) plus 200 MiB of sidecars reserve 4200 MiB on every instance, more than the 4096 MiB of c7g.large.*\[ack: cdk-ecs-workloads:daemon-memory\]/),
+      expect.stringMatching(/memoryReservationMiB \(4000\) plus 200 MiB of sidecars reserve 4200 MiB on every instance, more than the 4096 MiB of c7g.large.*\[ack: Annotation::cdk-ecs-workloads:daemon-agent-memory\]/),
     ]);
   });
 
@@ -344,7 +359,7 @@ describe('warnings', () => {
     const s = setup();
     s.cluster.addAsgCapacity('Spot', { instanceType: new ec2.InstanceType('c7g.large'), additionalInstanceTypes: [new ec2.InstanceType('c6g.large')], spot: true, maxCapacity: 2 });
     build({}, s);
-    expect(agentWarnings(s.stack)).toEqual([expect.stringMatching(/c7g.large \(of 'Test\/Cluster\/Spot\/CapacityProvider'\) also belong.*daemon-shared-instance-types/)]);
+    expect(agentWarnings(s.stack)).toEqual([expect.stringMatching(/c7g.large \(of 'Test\/Cluster\/Spot\/CapacityProvider'\) also belong.*Annotation::cdk-ecs-workloads:daemon-agent-shared-instance-types/)]);
   });
 });
 
@@ -369,7 +384,7 @@ describe('default capacity provider (deploy-proof)', () => {
     const a = new DaemonAgent(stack, 'Agent', { cluster, image, memoryReservationMiB: 128 });
     expect(a.capacityProvider).toBe(gpu);
     expect(agentWarnings(stack)).toEqual([expect.stringMatching(
-      /capacityProvider is not set and cluster 'Test\/Cluster' has only GPU capacity, so the agent runs on 'Test\/Cluster\/Gpu\/CapacityProvider'.*Pass capacityProvider to confirm.*\[ack: cdk-ecs-workloads:daemon-gpu-capacity\]/)]);
+      /capacityProvider is not set and cluster 'Test\/Cluster' has only GPU capacity, so the agent runs on 'Test\/Cluster\/Gpu\/CapacityProvider'.*Pass capacityProvider to confirm.*\[ack: Annotation::cdk-ecs-workloads:daemon-agent-gpu-capacity\]/)]);
   });
 
   test('a GPU provider chosen explicitly is the user\'s decision: no warning', () => {
@@ -386,6 +401,30 @@ describe('default capacity provider (deploy-proof)', () => {
     const [service] = Object.values(template.findResources('AWS::ECS::Service')) as any[];
     expect(association).toHaveLength(1);
     expect(service.DependsOn).toEqual(expect.arrayContaining(association));
+  });
+});
+
+describe('instance CPU and GPU table', () => {
+  test.each([
+    ['m7g.medium', 1], ['m7g.large', 2], ['c7g.xlarge', 4], ['m5.24xlarge', 96], ['c5.9xlarge', 36], ['r7g.16xlarge', 64],
+    ['g4dn.xlarge', 4], ['g4dn.12xlarge', 48], ['g5.48xlarge', 192], ['g5g.16xlarge', 64],
+  ])('%s has %d vCPUs', (type, vcpus) => {
+    expect(instanceCpuUnits(type)).toBe(vcpus * 1024);
+  });
+
+  test.each([
+    ['m7g.large', 0], ['t3.micro', 0], ['g4dn.xlarge', 1], ['g4dn.12xlarge', 4], ['g4dn.16xlarge', 1],
+    ['g5.xlarge', 1], ['g5.12xlarge', 4], ['g5.24xlarge', 4], ['g5.48xlarge', 8], ['g5g.xlarge', 1], ['g5g.16xlarge', 2],
+  ])('%s has %d GPUs', (type, gpus) => {
+    expect(instanceGpus(type)).toBe(gpus);
+  });
+
+  test.each(['t3.micro', 'c5n.large', 'g5.metal', 'p4d.24xlarge', 'm7g'])('%s has unknown vCPUs', type => {
+    expect(instanceCpuUnits(type)).toBeUndefined();
+  });
+
+  test.each(['g6.xlarge', 'p4d.24xlarge', 'g5.metal'])('%s has unknown GPUs', type => {
+    expect(instanceGpus(type)).toBeUndefined();
   });
 });
 
@@ -460,6 +499,19 @@ describe('synth-time errors', () => {
     ['containerPort out of range', { containerPort: 70000 }, /containerPort must be a whole number between 1 and 65535, got 70000/],
     ['an architecture other than the provider\'s', { cpuArchitecture: ecs.CpuArchitecture.X86_64 }, /cpuArchitecture is X86_64 but capacity provider 'Test\/Cluster\/Arm\/CapacityProvider' runs ARM64/],
     ['cpu below 128 units', { cpu: 64 }, /cpu must be a whole number between 128 and 196608, got 64/],
+    // setup(): m7g.large (2 vCPUs, 8 GiB) and c7g.large (2 vCPUs, 4 GiB).
+    ['cpu above every instance type\'s vCPUs', { cpu: 4096 },
+      /Test\/Agent: cpu \(4096\) reserves 4096 CPU units on every instance, more than the 2048 \(2 vCPUs x 1024\) of m7g.large, the largest instance type of capacity provider 'Test\/Cluster\/Arm\/CapacityProvider', so ECS can place the agent on none of its instances\. Lower cpu to at most 2048, or use larger instance types\./],
+    ['cpu plus sidecars above every instance type\'s vCPUs', { cpu: 2000, sidecars: [{ name: 'exporter', image, cpu: 100 }] },
+      /cpu \(2000\) plus 100 CPU units of sidecars reserve 2100 CPU units on every instance, more than the 2048 .*Lower cpu to at most 1948/],
+    ['memoryReservationMiB above every instance type\'s memory', { memoryReservationMiB: 9000, memoryLimitMiB: 10000 },
+      /memoryReservationMiB \(9000\) reserves 9000 MiB on every instance, more than the 8192 MiB installed in m7g.large, the largest instance type of capacity provider 'Test\/Cluster\/Arm\/CapacityProvider', so ECS can place the agent on none of its instances/],
+    ['containerPort 22 (SSH) in BRIDGE mode', { containerPort: 22 },
+      /containerPort \(22\) is published on the same port of every instance \(networkMode bridge\), but ECS reserves host ports 22, 2375, 2376, 51678, 51679, 51680 .*so the agent can never be placed\. Use another port, or networkMode AWS_VPC\./],
+    ['containerPort 51678 (ECS agent) in HOST mode', { containerPort: 51678, networkMode: ecs.NetworkMode.HOST },
+      /containerPort \(51678\) is published on the same port of every instance \(networkMode host\), but ECS reserves host ports/],
+    ['a log retention CloudWatch Logs does not accept', { logRetention: 2 as logs.RetentionDays },
+      /logRetention 2 is not a retention CloudWatch Logs accepts \(1, 3, 5, 7, 14, .*3653 days\), so it rejects the log group at deploy\. Use a logs.RetentionDays value/],
   ])('rejects %s', (_name, props, message) => {
     expect(() => agent(props as Partial<DaemonAgentProps>)).toThrow(message);
   });

@@ -352,8 +352,21 @@ export const fargateCpuMemory: fc.Arbitrary<{ cpu: number; memoryLimitMiB: numbe
   fc.constantFrom(...Object.keys(FARGATE_MEMORY_BY_CPU).map(Number)).chain(cpu =>
     fc.constantFrom(...FARGATE_MEMORY_BY_CPU[cpu]).map(memoryLimitMiB => ({ cpu, memoryLimitMiB })));
 
-/** EC2 task-level cpu and memory (within ECS limits, with room for sidecars). */
-export const ec2CpuMemory = fc.record({ cpu: fc.integer({ min: 128, max: 8192 }), memoryLimitMiB: fc.integer({ min: 6, max: 16384 }) });
+/**
+ * What the largest instance type of each provider has: CPU units (1024 per vCPU) and installed memory
+ * (MiB). A task that needs more can never be placed (a ValidationError).
+ */
+export const PROVIDER_LIMITS: { [k in Ec2Kind]: { cpu: number; memoryMiB: number; gpus: number } } = {
+  arm: { cpu: 2048, memoryMiB: 8192, gpus: 0 }, // m7g.large
+  x86: { cpu: 2048, memoryMiB: 8192, gpus: 0 }, // m7i.large
+  gpu: { cpu: 4096, memoryMiB: 16384, gpus: 1 }, // g5.xlarge, g4dn.xlarge
+};
+
+/** EC2 task-level cpu and memory (within ECS limits and what every provider's instances have, with room for sidecars). */
+export const ec2CpuMemory = fc.record({ cpu: fc.integer({ min: 128, max: 2048 }), memoryLimitMiB: fc.integer({ min: 6, max: 8192 }) });
+
+/** The retention periods CloudWatch Logs accepts, in days (and 9999, aws-cdk-lib's RetentionDays.INFINITE). */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653, 9999];
 
 export interface ContainerSpec {
   readonly resources?: { cpu: number; memoryLimitMiB: number };
@@ -403,7 +416,7 @@ export function containerSpec(o: ContainerSpecOptions): fc.Arbitrary<ContainerSp
     healthCheck: healthCheckSpec,
     stopTimeoutS: fc.integer({ min: 2, max: 120 }),
     cpuArchitecture: arch,
-    gpuCount: o.provider === 'gpu' ? fc.integer({ min: 1, max: 4 }) : fc.constant(undefined),
+    gpuCount: o.provider === 'gpu' ? fc.integer({ min: 1, max: PROVIDER_LIMITS.gpu.gpus }) : fc.constant(undefined),
     readonlyRootFilesystem: fc.constant(true as const),
     user,
     logRetention,
@@ -526,6 +539,8 @@ export function containerBreakers(o: BreakerOptions): fc.Arbitrary<Breaker<Conta
       s => ({ ...s, volumes: [{ kind: 'scratch', name: 'v', path: p }] }))),
     absPath.map(p => b(`volume path ${p}/../etc`, s => ({ ...s, volumes: [{ kind: 'scratch', name: 'v', path: `${p}/../etc` }] }))),
     fc.constant(b('two volumes of one name', s => ({ ...s, volumes: [{ kind: 'scratch', name: 'v', path: '/a' }, { kind: 'efs', name: 'v', path: '/b' }] }))),
+    fc.integer({ min: -10, max: 4000 }).filter(d => !LOG_RETENTION_DAYS.includes(d))
+      .map(d => b(`logRetention ${d} (not a CloudWatch Logs retention)`, s => ({ ...s, logRetention: d as logs.RetentionDays }))),
   ];
   if (o.port !== false) {
     list.push(fc.oneof(fc.integer({ min: 65536, max: 1e6 }), fc.integer({ min: -100, max: 0 }))
@@ -547,6 +562,13 @@ export function containerBreakers(o: BreakerOptions): fc.Arbitrary<Breaker<Conta
           .map(cpu => b(`EC2 cpu ${cpu}`, s => ({ ...s, resources: { cpu, memoryLimitMiB: 1024 }, sidecars: undefined }))),
         fc.integer({ min: -10, max: 5 }).map(m => b(`EC2 memoryLimitMiB ${m}`, s => ({ ...s, resources: { cpu: 256, memoryLimitMiB: m }, sidecars: undefined }))),
       );
+      const limits = PROVIDER_LIMITS[o.provider ?? 'arm'];
+      list.push(
+        fc.integer({ min: limits.cpu + 1, max: 196608 }).map(cpu => b(`EC2 cpu ${cpu}, more than every instance type of the provider has`,
+          s => ({ ...s, resources: { cpu, memoryLimitMiB: 1024 }, sidecars: undefined }))),
+        fc.integer({ min: limits.memoryMiB + 1, max: 3145728 }).map(m => b(`EC2 memoryLimitMiB ${m}, more than every instance type of the provider has`,
+          s => ({ ...s, resources: { cpu: 256, memoryLimitMiB: m }, sidecars: undefined }))),
+      );
     }
     list.push(
       fc.constant(b('cpuArchitecture against the provider', s => ({ ...s, cpuArchitecture: o.provider === 'arm' ? 'X86_64' : 'ARM64' }))),
@@ -554,6 +576,10 @@ export function containerBreakers(o: BreakerOptions): fc.Arbitrary<Breaker<Conta
         s => ({ ...s, volumes: [{ kind: 'host', name: 'h', path: '/h', hostPath: p }] }))),
     );
     if (o.provider !== 'gpu') list.push(fc.integer({ min: 1, max: 4 }).map(g => b(`gpuCount ${g} on a provider without GPUs`, s => ({ ...s, gpuCount: g }))));
+    if (o.provider === 'gpu') {
+      list.push(fc.integer({ min: PROVIDER_LIMITS.gpu.gpus + 1, max: 16 })
+        .map(g => b(`gpuCount ${g}, more than every instance type of the provider has`, s => ({ ...s, gpuCount: g }))));
+    }
   }
   return fc.oneof(...list);
 }

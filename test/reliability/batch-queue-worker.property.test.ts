@@ -4,7 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as fc from 'fast-check';
-import { acknowledgeUserEnvironment, assertRejected, assertValidBatches, batchOf, breaker, Breaker, brokenCapacity, CapacitySpec, capacitySpec, containerBreakers, containerSpec, ContainerSpec, Env, fileSeed, INVALID_RUNS, isFargate, materializeCapacity, materializeContainer, params } from './arbitraries';
+import { acknowledgeUserEnvironment, assertRejected, assertValidBatches, batchOf, breaker, Breaker, brokenCapacity, CapacitySpec, capacitySpec, containerBreakers, containerSpec, ContainerSpec, Env, fileSeed, INVALID_RUNS, isFargate, materializeCapacity, materializeContainer, params, PROVIDER_LIMITS } from './arbitraries';
 import { BatchQueueWorker, BatchQueueWorkerProps } from '../../src/batch-queue-worker/batch-queue-worker';
 import { buildBucket, buildQueue, suppressGuardRule } from '../../src/core/resources';
 
@@ -228,6 +228,11 @@ describe('BatchQueueWorker properties', () => {
       container: { ...s.container, cpuArchitecture: undefined, gpuCount: undefined, volumes: s.container.volumes?.filter(v => v.kind === 'scratch' || v.kind === 'efs') },
     }))),
     fc.constant(breaker<WorkerSpec>('placement on Fargate', s => ({ ...s, capacity: { kind: 'fargate' }, placement: true, container: { ...s.container, gpuCount: undefined, volumes: undefined, resources: undefined, cpuArchitecture: undefined } }))),
+    fc.integer({ min: PROVIDER_LIMITS.gpu.gpus + 1, max: 16 }).map(g => breaker<WorkerSpec>(`gpuCount ${g} on the GPU provider, more than its instance types have`, s => ({
+      ...s,
+      capacity: { kind: 'ec2', provider: 'gpu' },
+      container: { ...s.container, gpuCount: g, resources: undefined, cpuArchitecture: undefined },
+    }))),
   );
 
   /** Valid specs on Fargate Spot (the default) or the ARM provider, with a container breaker of that capacity. */

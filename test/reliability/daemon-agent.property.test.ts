@@ -2,11 +2,14 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as fc from 'fast-check';
-import { absPath, acknowledgeUserEnvironment, assertRejected, assertValidBatches, batchOf, Breaker, breaker, containerBreakers, ContainerSpec, containerSpec, Ec2Kind, Env, fileSeed, INVALID_RUNS, materializeContainer, params, sidecarMemory } from './arbitraries';
+import { absPath, acknowledgeUserEnvironment, assertRejected, assertValidBatches, batchOf, Breaker, breaker, containerBreakers, ContainerSpec, containerSpec, Ec2Kind, Env, fileSeed, INVALID_RUNS, materializeContainer, params, PROVIDER_LIMITS, sidecarCpu, sidecarMemory } from './arbitraries';
 import { WorkloadCluster } from '../../src';
 import { DaemonAgent, DaemonAgentProps } from '../../src/daemon-agent/daemon-agent';
 
 const seed = fileSeed('daemon-agent.property.test.ts');
+
+/** Host ports ECS reserves on every container instance (PortMapping.hostPort in the ECS API reference). */
+const RESERVED_HOST_PORTS = [22, 2375, 2376, 51678, 51679, 51680];
 
 type Mode = 'BRIDGE' | 'HOST' | 'AWS_VPC' | 'NONE';
 
@@ -39,7 +42,7 @@ const hostMount: fc.Arbitrary<HostMountSpec> = fc.record({
 const agentSpec: fc.Arbitrary<AgentSpec> = opt(fc.constantFrom<Ec2Kind>('arm', 'x86', 'gpu')).chain(provider => fc.record({
   provider: fc.constant(provider),
   container: containerSpec({ fargate: false, provider: provider ?? 'arm', noResources: true, defaultMemory: 1048576 }),
-  cpu: opt(fc.integer({ min: 128, max: 4096 })),
+  cpu: opt(fc.integer({ min: 128, max: PROVIDER_LIMITS[provider ?? 'arm'].cpu })),
   memoryReservationMiB: fc.integer({ min: 6, max: 2048 }),
   extraLimit: opt(fc.integer({ min: 0, max: 4096 })),
   networkMode: opt(fc.constantFrom<Mode>('BRIDGE', 'HOST', 'AWS_VPC', 'NONE')),
@@ -62,11 +65,16 @@ const agentSpec: fc.Arbitrary<AgentSpec> = opt(fc.constantFrom<Ec2Kind>('arm', '
     mounts.push(m);
   }
   const networkMode = r.networkMode;
+  const port = r.container.containerPort;
+  // The agent and its sidecars fit the CPU of the provider's largest instance type (a ValidationError otherwise).
+  const cpuRoom = PROVIDER_LIMITS[r.provider ?? 'arm'].cpu - sidecarCpu(r.container.sidecars);
   return {
     provider: r.provider,
-    // containerPort cannot be published without a network.
-    container: networkMode === 'NONE' ? { ...r.container, containerPort: undefined } : r.container,
-    cpu: r.cpu,
+    container: networkMode === 'NONE' || (networkMode !== 'AWS_VPC' && port !== undefined && RESERVED_HOST_PORTS.includes(port))
+      // containerPort cannot be published without a network, nor on a host port ECS reserves.
+      ? { ...r.container, containerPort: undefined }
+      : r.container,
+    cpu: r.cpu === undefined ? undefined : Math.max(128, Math.min(r.cpu, cpuRoom)),
     memoryReservationMiB: r.memoryReservationMiB,
     // The hard limit leaves the main container at least its reservation (and 64 MiB) beside the sidecars.
     memoryLimitMiB: r.extraLimit === undefined ? undefined : Math.max(r.memoryReservationMiB, 64) + sidecars + r.extraLimit,
@@ -146,6 +154,19 @@ describe('DaemonAgent properties', () => {
     }))),
     fc.oneof(fc.integer({ min: -10, max: 127 }), fc.integer({ min: 196609, max: 1e7 })).map(c => b(`cpu ${c}`, s => ({ ...s, cpu: c }))),
     fc.constantFrom('SNAPSHOT' as any).map(p => b(`removalPolicy ${p}`, s => ({ ...s, removalPolicy: p }))),
+    fc.integer({ min: PROVIDER_LIMITS.arm.cpu + 1, max: 196608 }).map(c => b(`cpu ${c}, more than every instance type of the provider has`,
+      s => ({ ...s, provider: undefined, cpu: c, container: { ...s.container, cpuArchitecture: undefined, gpuCount: undefined } }))),
+    fc.integer({ min: PROVIDER_LIMITS.arm.memoryMiB + 1, max: 3145728 }).map(m => b(`memoryReservationMiB ${m}, more than every instance type of the provider has`,
+      s => ({
+        ...s,
+        provider: undefined,
+        memoryReservationMiB: m,
+        memoryLimitMiB: undefined,
+        container: { ...s.container, cpuArchitecture: undefined, gpuCount: undefined },
+      }))),
+    fc.tuple(fc.constantFrom(...RESERVED_HOST_PORTS), fc.constantFrom<Mode | undefined>(undefined, 'BRIDGE', 'HOST')).map(([p, mode]) =>
+      b(`containerPort ${p}, a host port ECS reserves, with networkMode ${mode ?? 'BRIDGE (default)'}`,
+        s => ({ ...s, networkMode: mode, container: { ...s.container, containerPort: p } }))),
     fc.stringMatching(/^[a-z][a-z/]{0,8}$/).map(p => b(`hostMounts hostPath ${JSON.stringify(p)}`, s => ({ ...s, hostMounts: [{ hostPath: p, containerPath: '/host/x' }] }))),
     fc.stringMatching(/^[a-z][a-z/]{0,8}$/).map(p => b(`hostMounts containerPath ${JSON.stringify(p)}`, s => ({ ...s, hostMounts: [{ hostPath: '/var/log', containerPath: p }] }))),
     absPath.map(p => b(`hostMounts path ${p}/..`, s => ({ ...s, hostMounts: [{ hostPath: `${p}/..`, containerPath: '/host/x' }] }))),

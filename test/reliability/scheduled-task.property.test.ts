@@ -16,7 +16,9 @@ const YEAR = 365 * DAY;
 type ScheduleSpec =
   | { kind: 'cron'; minute: number; hour?: number; weekDay?: string; timeZone?: string }
   | { kind: 'rate'; amount: number; unit: 'minutes' | 'hours' | 'days' }
-  | { kind: 'at'; epochDay: number };
+  | { kind: 'at'; epochDay: number }
+  /** Invalid props only: an expression as the user typed it (scheduler.ScheduleExpression.expression). */
+  | { kind: 'raw'; expression: string };
 
 interface TaskSpec {
   readonly capacity?: CapacitySpec;
@@ -52,6 +54,27 @@ const scheduleSpec: fc.Arbitrary<ScheduleSpec> = fc.oneof(
   }, { requiredKeys: ['kind', 'minute'] }),
   fc.record({ kind: fc.constant('rate' as const), amount: fc.integer({ min: 1, max: 500 }), unit: fc.constantFrom('minutes' as const, 'hours' as const, 'days' as const) }),
   fc.record({ kind: fc.constant('at' as const), epochDay: fc.integer({ min: 0, max: 3650 }) }),
+);
+
+/**
+ * Cron expressions EventBridge Scheduler rejects at deploy: a value out of its field's range (in a plain
+ * value, a range or a list), or values in both day-of-month and day-of-week (one must be '?').
+ */
+const minute = fc.integer({ min: 0, max: 59 });
+const hour = fc.integer({ min: 0, max: 23 });
+const brokenCron: fc.Arbitrary<{ what: string; expression: string }> = fc.oneof(
+  fc.tuple(fc.integer({ min: 60, max: 99 }), hour).map(([m, h]) => ({ what: 'minute out of range', expression: `cron(${m} ${h} * * ? *)` })),
+  fc.tuple(minute, fc.integer({ min: 24, max: 99 })).map(([m, h]) => ({ what: 'hour out of range', expression: `cron(${m} ${h} * * ? *)` })),
+  fc.tuple(minute, hour, fc.integer({ min: 24, max: 99 })).map(([m, h, bad]) => ({ what: 'hour out of range in a list', expression: `cron(${m} ${h},${bad} * * ? *)` })),
+  fc.tuple(minute, hour, fc.oneof(fc.constant(0), fc.integer({ min: 32, max: 99 })))
+    .map(([m, h, d]) => ({ what: 'day-of-month out of range', expression: `cron(${m} ${h} ${d} * ? *)` })),
+  fc.tuple(minute, hour, fc.oneof(fc.constant(0), fc.integer({ min: 13, max: 99 })))
+    .map(([m, h, mo]) => ({ what: 'month out of range', expression: `cron(${m} ${h} 1 ${mo} ? *)` })),
+  fc.tuple(minute, hour, fc.integer({ min: 8, max: 99 })).map(([m, h, w]) => ({ what: 'day-of-week out of range in a range', expression: `cron(${m} ${h} ? * 2-${w} *)` })),
+  fc.tuple(minute, hour, fc.oneof(fc.integer({ min: 0, max: 1969 }), fc.integer({ min: 2200, max: 9999 })))
+    .map(([m, h, y]) => ({ what: 'year out of range', expression: `cron(${m} ${h} 1 1 ? ${y})` })),
+  fc.tuple(minute, hour, fc.constantFrom('*', '1', '15', 'L'), fc.constantFrom('*', 'MON', '2-6', 'SAT,SUN'))
+    .map(([m, h, d, w]) => ({ what: 'both day-of-month and day-of-week', expression: `cron(${m} ${h} ${d} * ${w} *)` })),
 );
 
 const taskSpec: fc.Arbitrary<TaskSpec> = opt(capacitySpec(['arm', 'x86', 'gpu'])).chain(capacity => {
@@ -95,6 +118,7 @@ function schedule(s: ScheduleSpec): scheduler.ScheduleExpression {
     });
     case 'rate': return scheduler.ScheduleExpression.rate(Duration[s.unit](s.amount));
     case 'at': return scheduler.ScheduleExpression.at(new Date(BASE_2030 + s.epochDay * DAY * 1000));
+    case 'raw': return scheduler.ScheduleExpression.expression(s.expression);
   }
 }
 
@@ -176,6 +200,8 @@ describe('ScheduledTask properties', () => {
     fc.stringMatching(/^[A-Za-z0-9._-]{65,80}$/).map(n => breaker<TaskSpec>(`scheduleName of ${n.length} characters`, s => ({ ...s, scheduleName: n }))),
     fc.constantFrom('a b', 'a/b', 'a:b', 'ä', 'a*').map(n => breaker<TaskSpec>(`scheduleName ${JSON.stringify(n)}`, s => ({ ...s, scheduleName: n }))),
     fc.constant(breaker<TaskSpec>('a FIFO dead-letter queue', s => ({ ...s, deadLetterQueue: 'fifo' as any }))),
+    brokenCron.map(({ what, expression }) => breaker<TaskSpec>(`schedule ${expression} (${what})`,
+      s => ({ ...s, schedule: { kind: 'raw', expression }, startDay: undefined, endAfterDays: undefined }))),
     brokenCapacity.map(({ what, capacity }) => breaker<TaskSpec>(what, s => ({
       ...s,
       capacity,

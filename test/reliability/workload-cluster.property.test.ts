@@ -203,6 +203,8 @@ describe('WorkloadCluster properties', () => {
       after: cl => { cl.addAsgCapacity('Twice', asgOptions(a, 'a')); cl.addAsgCapacity('Twice', asgOptions(a, 'b')); },
     }))),
     fc.constant(breaker<Bad>('removalPolicy SNAPSHOT', x => ({ cluster: { ...x.cluster, removalPolicy: 'SNAPSHOT' as any } }))),
+    fc.integer({ min: -10, max: 4000 }).filter(d => !Object.values(logs.RetentionDays).includes(d))
+      .map(d => breaker<Bad>(`flowLogRetention ${d} (not a CloudWatch Logs retention)`, x => ({ cluster: { ...own(x.cluster), flowLogRetention: d as logs.RetentionDays } }))),
     fc.oneof(fc.integer({ min: 10001, max: 1e6 }), fc.integer({ min: -10, max: 0 })).chain(n => asgB(`maxCapacity ${n}`, a => ({ ...a, maxCapacity: n, minCapacity: undefined }))),
     fc.integer({ min: -100, max: -1 }).chain(n => asgB(`minCapacity ${n}`, a => ({ ...a, minCapacity: n }))),
     fc.integer({ min: 1, max: 100 }).chain(d => asgB(`minCapacity = maxCapacity + ${d}`, a => ({ ...a, maxCapacity: Math.min(a.maxCapacity, 9900), minCapacity: Math.min(a.maxCapacity, 9900) + d }))),

@@ -631,6 +631,25 @@ describe('rejects', () => {
     ['a scheduleName with a slash', { scheduleName: 'reports/nightly' },
       /scheduleName 'reports\/nightly' contains '\/', but it may only contain letters, digits, '\.', '_' and '-'\. Rename it\./],
     ['removalPolicy SNAPSHOT', { removalPolicy: RemovalPolicy.SNAPSHOT }, /Test\/Job: removalPolicy is SNAPSHOT, but CloudFormation snapshots databases and volumes only/],
+    ['cron hour 25', { schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: '25' }) },
+      /Test\/Job: schedule 'cron\(0 25 \* \* \? \*\)' has 25 in its hours field, but EventBridge Scheduler accepts 0-23 there, so it rejects the schedule at deploy\. Fix the hours field\./],
+    ['cron minute 60', { schedule: scheduler.ScheduleExpression.cron({ minute: '60', hour: '2' }) },
+      /schedule 'cron\(60 2 \* \* \? \*\)' has 60 in its minutes field, but EventBridge Scheduler accepts 0-59 there/],
+    ['cron day-of-month 32', { schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: '2', day: '32' }) },
+      /schedule 'cron\(0 2 32 \* \? \*\)' has 32 in its day-of-month field, but EventBridge Scheduler accepts 1-31 there/],
+    ['cron month 13', { schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: '2', day: '1', month: '13' }) },
+      /schedule 'cron\(0 2 1 13 \? \*\)' has 13 in its month field, but EventBridge Scheduler accepts 1-12 or JAN-DEC there/],
+    ['cron day-of-week 8 in a range', { schedule: scheduler.ScheduleExpression.expression('cron(0 2 ? * 2-8 *)') },
+      /has 8 in its day-of-week field, but EventBridge Scheduler accepts 1-7 or SUN-SAT there/],
+    ['cron year 2200', { schedule: scheduler.ScheduleExpression.expression('cron(0 2 1 1 ? 2200)') },
+      /has 2200 in its year field, but EventBridge Scheduler accepts 1970-2199 there/],
+    ['cron hour 24 in a list', { schedule: scheduler.ScheduleExpression.expression('cron(0 8,24 * * ? *)') }, /has 24 in its hours field/],
+    ['cron with both day-of-month and day-of-week', { schedule: scheduler.ScheduleExpression.expression('cron(0 2 1 * MON *)') },
+      /schedule 'cron\(0 2 1 \* MON \*\)' sets both day-of-month \('1'\) and day-of-week \('MON'\), but EventBridge Scheduler requires \? in one of the two and rejects the schedule at deploy\. Put \? in the field you do not mean \(e\.g\. cron\(0 2 1 \* \? \*\) for day-of-month 1\)\./],
+    ['cron with * in both day fields', { schedule: scheduler.ScheduleExpression.expression('cron(0 2 * * * *)') }, /sets both day-of-month \('\*'\) and day-of-week \('\*'\)/],
+    ['cron with five fields', { schedule: scheduler.ScheduleExpression.expression('cron(0 2 * * ?)') },
+      /schedule 'cron\(0 2 \* \* \?\)' has 5 fields, but an EventBridge Scheduler cron expression has 6 \(minutes hours day-of-month month day-of-week year\)/],
+    ['a log retention CloudWatch Logs does not accept', { logRetention: 10 as any }, /logRetention 10 is not a retention CloudWatch Logs accepts/],
   ])('%s', (_name, props, message) => {
     expect(() => build(props)).toThrow(message);
   });
@@ -646,6 +665,15 @@ describe('rejects', () => {
   });
 });
 
+
+describe('cron expressions EventBridge Scheduler accepts', () => {
+  test.each([
+    'cron(0 2 * * ? *)', 'cron(*/15 8-18 ? * MON-FRI *)', 'cron(0 0 L * ? *)', 'cron(0 9 ? * 6L *)', 'cron(0 9 ? * 3#2 *)',
+    'cron(0 9 15W * ? *)', 'cron(30 23 31 DEC ? 2199)', 'cron(0 0 1 JAN,JUL ? 1970)', 'cron(59 23 ? * SUN-SAT *)',
+  ])('%s', expression => {
+    expect(() => build({ schedule: scheduler.ScheduleExpression.expression(expression) })).not.toThrow();
+  });
+});
 
 describe('scheduleName', () => {
   test('a 64-character name of letters, digits, dots, underscores and hyphens is accepted', () => {

@@ -1,9 +1,12 @@
 /**
- * Installed memory of common EC2 instance types, so that a daemon can be warned at synth time when it
- * reserves more memory than an instance offers. aws-cdk-lib has no such table. Types not listed here
- * (metal sizes, older or exotic families) return `undefined` and are never warned about.
+ * Hardware of common EC2 instance types (vCPUs, installed memory, GPUs), so that a workload can be
+ * checked at synth time against the instances it runs on: ECS registers vCPUs x 1024 CPU units and
+ * somewhat less memory than installed, and places a task only on an instance with room for all of it.
+ * aws-cdk-lib has no such table. Types not listed here (metal sizes, older or exotic families) return
+ * `undefined` and are never checked.
  *
- * Sources: the "Hardware specifications" tables of the Amazon EC2 Instance Types guide.
+ * Sources: the "Hardware specifications" tables of the Amazon EC2 Instance Types guide, and the GPU
+ * instance table of the AWS Batch guide ("Run GPU jobs").
  */
 
 /**
@@ -32,13 +35,20 @@ const BURSTABLE_GIB: { readonly [size: string]: number } = {
 };
 const BURSTABLE_FAMILIES = ['t2', 't3', 't3a', 't4g'];
 
-/** GPU families (one table per family; their memory does not follow a single ratio). */
+/** GPU families (one table per family; their memory does not follow a single ratio, their vCPUs do). */
 const G5_GIB = { 'xlarge': 16, '2xlarge': 32, '4xlarge': 64, '8xlarge': 128, '12xlarge': 192, '16xlarge': 256, '24xlarge': 384, '48xlarge': 768 };
 const GPU_GIB: { readonly [family: string]: { readonly [size: string]: number } } = {
   g4dn: { 'xlarge': 16, '2xlarge': 32, '4xlarge': 64, '8xlarge': 128, '12xlarge': 192, '16xlarge': 256 },
   g5: G5_GIB,
   g6: G5_GIB,
   g5g: { 'xlarge': 8, '2xlarge': 16, '4xlarge': 32, '8xlarge': 64, '16xlarge': 128 },
+};
+
+/** GPUs per instance, where a size differs from the family's 1. */
+const GPUS: { readonly [family: string]: { readonly [size: string]: number } } = {
+  g4dn: { '12xlarge': 4 },
+  g5: { '12xlarge': 4, '24xlarge': 4, '48xlarge': 8 },
+  g5g: { '16xlarge': 2 },
 };
 
 function families(gibPerVcpu: number, names: string[]): { [family: string]: number } {
@@ -55,6 +65,39 @@ function vcpus(size: string): number | undefined {
   if (size === 'xlarge') return 4;
   const m = /^(\d+)xlarge$/.exec(size);
   return m ? 4 * Number(m[1]) : undefined;
+}
+
+/** vCPUs of an instance type, or `undefined` when the type is not in the table. */
+function instanceVcpus(instanceType: string): number | undefined {
+  const [family, size, ...rest] = instanceType.split('.');
+  if (size === undefined || rest.length > 0) return undefined;
+  if (own(GIB_PER_VCPU, family)) return vcpus(size);
+  if (own(GPU_GIB, family) && own(GPU_GIB[family], size)) return vcpus(size);
+  return undefined;
+}
+
+/**
+ * CPU units ECS registers for an instance type (1024 per vCPU), or `undefined` when the type is not in
+ * the table.
+ * @internal
+ */
+export function instanceCpuUnits(instanceType: string): number | undefined {
+  const n = instanceVcpus(instanceType);
+  return n === undefined ? undefined : n * 1024;
+}
+
+/**
+ * GPUs of an instance type (0 for the general purpose, compute and memory optimized families), or
+ * `undefined` when the type is not in the table.
+ * @internal
+ */
+export function instanceGpus(instanceType: string): number | undefined {
+  const [family, size, ...rest] = instanceType.split('.');
+  if (size === undefined || rest.length > 0) return undefined;
+  if (own(GIB_PER_VCPU, family) || BURSTABLE_FAMILIES.includes(family)) return 0;
+  if (family === 'g6') return undefined;
+  if (own(GPU_GIB, family) && own(GPU_GIB[family], size)) return own(GPUS[family] ?? {}, size) ? GPUS[family][size] : 1;
+  return undefined;
 }
 
 /**
