@@ -294,6 +294,8 @@ interface HopCheck extends RuleCheck<NetworkHop> {
   readonly from: string;
   readonly to: string;
   readonly port: number;
+  /** The other end is outside the templates (an imported file system): neither proven nor refuted here. */
+  readonly unverifiable?: boolean;
 }
 
 /** One `LoadBalancers` entry of an ECS service: the ports its load balancers must reach, and those load balancers. */
@@ -379,6 +381,7 @@ export function networkHops(input: Templates): HopCheck[] {
         to: JSON.stringify(id),
         port: 2049,
         ok: false,
+        unverifiable: true,
         message: `[${NetworkHop.TASKS_TO_EFS}] ${p.what} mount(s) EFS file system ${JSON.stringify(id)}, which is not in the template(s): ` +
           'the NFS 2049 path to its mount targets cannot be verified here.',
       });
@@ -408,7 +411,15 @@ export function networkHops(input: Templates): HopCheck[] {
 
 /** The hops that a packet cannot take, one message each, starting with the hop's name. */
 export function networkProblems(input: Templates): string[] {
-  return networkHops(input).filter(h => !h.ok).map(h => h.message);
+  return networkHops(input).filter(h => !h.ok && !h.unverifiable).map(h => h.message);
+}
+
+/**
+ * Hops whose other end is outside the templates (an imported EFS file system, whose mount targets'
+ * security groups are unknown): not problems, but paths the README lists as unchecked before deploy.
+ */
+export function networkUnknowns(input: Templates): string[] {
+  return networkHops(input).filter(h => h.unverifiable).map(h => h.message);
 }
 
 /**

@@ -19,6 +19,7 @@ import { Capacity, SidecarContainerOptions, WorkloadCluster, WorkloadContainerOp
 import { ValidationError } from '../../src/core/errors';
 import { FARGATE_MEMORY_BY_CPU } from '../../src/core/task-definition';
 import { findingLines, newStack } from '../compliance';
+import { structuralProblems } from '../deploy-proof';
 
 // ---------------------------------------------------------------------------------------------
 // Seeds and run parameters
@@ -603,10 +604,16 @@ export const VALID_BATCHES = Number(process.env.FC_VALID_BATCHES || (FULL_VOLUME
 /** Random invalid prop sets per construct, each expected to be rejected. `FC_INVALID_RUNS` overrides it. */
 export const INVALID_RUNS = Number(process.env.FC_INVALID_RUNS || (FULL_VOLUME ? 150 : 40));
 
-/** Fails (with the findings) unless the stack synthesizes with zero unacknowledged findings of the cdk-nag packs and cfn-guard. */
+/**
+ * Fails (with the findings) unless the stack synthesizes with zero unacknowledged findings of the cdk-nag
+ * packs and cfn-guard, and with no deploy-proof problem of order, network path or metric math.
+ */
 export function assertCompliant(stack: Stack): void {
   const lines = findingLines(stack);
   if (lines.length > 0) throw new Error(`unacknowledged findings:\n  ${lines.join('\n  ')}`);
+  // What AWS does with the template: create/delete order, security group paths, metric math.
+  const problems = structuralProblems(stack);
+  if (problems.length > 0) throw new Error(`deploy-proof problems:\n  ${problems.join('\n  ')}`);
 }
 
 /**
@@ -620,7 +627,7 @@ export function assertValidBatches<T>(seed: number, batch: fc.Arbitrary<T[]>, bu
     sets += specs.length;
   }), params(seed, VALID_BATCHES));
   // eslint-disable-next-line no-console
-  console.log(`${sets} random valid prop sets in ${VALID_BATCHES} stacks: zero findings of the cdk-nag packs and cfn-guard`);
+  console.log(`${sets} random valid prop sets in ${VALID_BATCHES} stacks: zero findings of the cdk-nag packs and cfn-guard, no deploy-proof problem`);
 }
 
 /**
