@@ -25,13 +25,13 @@ import { structuralProblems } from '../deploy-proof';
 // Seeds and run parameters
 // ---------------------------------------------------------------------------------------------
 
-/** The seed of a test file: `FC_SEED` when set (replay), else the clock. Printed once. */
-export function fileSeed(file: string): number {
+/**
+ * The seed of a test file: `FC_SEED` when set (replay), else the clock. It is not printed: a failing
+ * property's message carries it (`{ seed: ..., path: ... }`), and `FC_SEED=<seed>` replays the file.
+ */
+export function fileSeed(_file: string): number {
   const fromEnv = process.env.FC_SEED;
-  const seed = fromEnv !== undefined && fromEnv !== '' ? Number(fromEnv) : Date.now() % 2147483647;
-  // eslint-disable-next-line no-console
-  console.log(`fast-check seed for ${file}: ${seed} (replay with FC_SEED=${seed})`);
-  return seed;
+  return fromEnv !== undefined && fromEnv !== '' ? Number(fromEnv) : Date.now() % 2147483647;
 }
 
 /** `fc.assert` parameters: the file's seed, the run count, stop at the first failure. */
@@ -626,8 +626,11 @@ export function assertValidBatches<T>(seed: number, batch: fc.Arbitrary<T[]>, bu
     assertCompliant(build(specs));
     sets += specs.length;
   }), params(seed, VALID_BATCHES));
-  // eslint-disable-next-line no-console
-  console.log(`${sets} random valid prop sets in ${VALID_BATCHES} stacks: zero findings of the cdk-nag packs and cfn-guard, no deploy-proof problem`);
+  // The volume is worth a line in CI's log; the local loop stays quiet.
+  if (FULL_VOLUME) {
+    // eslint-disable-next-line no-console
+    console.log(`${sets} random valid prop sets in ${VALID_BATCHES} stacks: zero findings of the cdk-nag packs and cfn-guard, no deploy-proof problem`);
+  }
 }
 
 /**
