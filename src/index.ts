@@ -1,9 +1,17 @@
-export * from './core/capacity';
-export * from './core/cluster';
-export * from './core/container-options';
-export * from './core/service';
-export * from './core/volumes';
-export * from './batch-queue-worker/batch-queue-worker';
-export * from './inference-service/inference-service';
-export * from './daemon-agent/daemon-agent';
-export * from './scheduled-task/scheduled-task';
+// The package's public API, exported by name: the internal helpers of src/core stay out of the entry point.
+export { Capacity, CapacityKind } from './core/capacity';
+export type { Ec2CapacityOptions, FargateSpotOptions } from './core/capacity';
+export { WorkloadCluster } from './core/cluster';
+export type { AsgCapacityOptions, WorkloadAsgCapacity, WorkloadClusterProps } from './core/cluster';
+export type { SidecarContainerOptions, WorkloadContainerBaseOptions, WorkloadContainerOptions } from './core/container-options';
+export type { PlacementOptions } from './core/service';
+export { WorkloadVolume, WorkloadVolumeKind } from './core/volumes';
+export type { BindMountVolumeOptions, DockerVolumeOptions, EfsVolumeOptions } from './core/volumes';
+export { BatchQueueWorker } from './batch-queue-worker/batch-queue-worker';
+export type { BatchQueueWorkerProps } from './batch-queue-worker/batch-queue-worker';
+export { InferenceService, LoadBalancerType } from './inference-service/inference-service';
+export type { InferenceModelStoreOptions, InferenceServiceProps } from './inference-service/inference-service';
+export { DaemonAgent } from './daemon-agent/daemon-agent';
+export type { DaemonAgentProps, HostMount } from './daemon-agent/daemon-agent';
+export { ScheduledTask } from './scheduled-task/scheduled-task';
+export type { ScheduledTaskProps } from './scheduled-task/scheduled-task';

@@ -26,7 +26,7 @@ import { warn, WarningId } from '../core/warnings';
 /** SQS caps the visibility timeout at 12 hours. */
 const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
 
-/** Props of {@link BatchQueueWorker}. */
+/** Props of `BatchQueueWorker`. */
 export interface BatchQueueWorkerProps extends WorkloadContainerOptions, PlacementOptions {
   /** Cluster the worker's tasks run in. */
   readonly cluster: WorkloadCluster;
@@ -106,7 +106,8 @@ export interface BatchQueueWorkerProps extends WorkloadContainerOptions, Placeme
   readonly inputBucket?: s3.IBucket;
 
   /**
-   * Only objects whose key starts with this prefix become jobs; the task role may read only them.
+   * Key prefix of the input bucket's objects that become jobs.
+   * The task role may read only the objects under it.
    * @default '' (every object of the input bucket)
    */
   readonly inputPrefix?: string;
@@ -227,6 +228,11 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
 
   private readonly cluster: WorkloadCluster;
 
+  /**
+   * @param scope The construct that contains this worker, usually a `Stack`.
+   * @param id Construct id of the worker, unique within `scope`.
+   * @param props Settings of the worker (see `BatchQueueWorkerProps`).
+   */
   constructor(scope: Construct, id: string, props: BatchQueueWorkerProps) {
     super(scope, id);
     this.cluster = props.cluster;

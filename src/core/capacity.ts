@@ -10,7 +10,7 @@ export enum CapacityKind {
   EC2 = 'EC2',
 }
 
-/** Options for {@link Capacity.fargateSpot}. */
+/** Options for `Capacity.fargateSpot`. */
 export interface FargateSpotOptions {
   /**
    * Relative share of tasks placed on Fargate Spot.
@@ -31,7 +31,7 @@ export interface FargateSpotOptions {
   readonly onDemandWeight?: number;
 }
 
-/** Options for {@link Capacity.ec2}. */
+/** Options for `Capacity.ec2`. */
 export interface Ec2CapacityOptions {
   /**
    * Number of tasks always placed on this provider before weights apply.

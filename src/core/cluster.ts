@@ -12,7 +12,7 @@ import { checkLogRetention, checkName, checkOrder, checkRange, isUnresolved, sho
 import { acknowledgeReplication, buildTopic, checkRemovalPolicy, enableEventBridge, suppressGuardRule } from './resources';
 import { WorkloadRole } from './roles';
 
-/** Props of {@link WorkloadCluster}. */
+/** Props of `WorkloadCluster`. */
 export interface WorkloadClusterProps {
   /**
    * VPC to place the cluster in.
@@ -86,14 +86,18 @@ export interface WorkloadClusterProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** Props of {@link WorkloadCluster.addAsgCapacity}. */
+/** Props of `WorkloadCluster.addAsgCapacity`. */
 export interface AsgCapacityOptions {
-  /** EC2 instance type; its architecture picks the ECS-optimized AMI (ARM64 or x86_64). */
+  /**
+   * EC2 instance type of the group's instances.
+   * Its architecture picks the ECS-optimized AMI (ARM64 or x86_64).
+   */
   readonly instanceType: ec2.InstanceType;
 
   /**
-   * More instance types of the same architecture the group may launch (Spot capacity is far more
-   * reliable across several types; Control Tower's CT.AUTOSCALING.PR.6 asks for at least two).
+   * More instance types of the same architecture that the group may launch.
+   * Spot capacity is far more reliable across several types, and Control Tower's CT.AUTOSCALING.PR.6
+   * asks for at least two.
    * @default - none
    */
   readonly additionalInstanceTypes?: ec2.InstanceType[];
@@ -180,7 +184,7 @@ export interface AsgCapacityOptions {
   readonly capacityProviderName?: string;
 }
 
-/** An EC2 capacity provider of a {@link WorkloadCluster}, with what workloads need to know of it. */
+/** An EC2 capacity provider of a `WorkloadCluster`, with what workloads need to know of it. */
 export interface WorkloadAsgCapacity {
   /** The capacity provider. */
   readonly capacityProvider: ecs.AsgCapacityProvider;
@@ -244,6 +248,11 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
   private readonly associations = new DependencyGroup();
   private readonly vpcEndpointsForEc2?: () => void;
 
+  /**
+   * @param scope The construct that contains this cluster, usually a `Stack`.
+   * @param id Construct id of the cluster, unique within `scope`.
+   * @param props Settings of the cluster (see `WorkloadClusterProps`).
+   */
   constructor(scope: Construct, id: string, props: WorkloadClusterProps = {}) {
     super(scope, id);
 

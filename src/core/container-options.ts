@@ -76,24 +76,14 @@ export interface SidecarContainerOptions {
 }
 
 /**
- * Container settings shared by every workload construct.
+ * Container settings shared by every workload construct, apart from its resources and port.
+ *
+ * `DaemonAgentProps` extends it directly, since a daemon reserves CPU and memory on its containers
+ * rather than on its task; the other constructs take `WorkloadContainerOptions`.
  */
-export interface WorkloadContainerOptions {
+export interface WorkloadContainerBaseOptions {
   /** Image of the main container. */
   readonly image: ecs.ContainerImage;
-
-  /**
-   * Task CPU units (1024 = 1 vCPU). On Fargate, one of 256, 512, 1024, 2048, 4096, 8192, 16384.
-   * @default 256
-   */
-  readonly cpu?: number;
-
-  /**
-   * Task memory in MiB; the main container's hard limit is this minus the sidecars' limits.
-   * On Fargate it must be a valid pair with `cpu`.
-   * @default - the smallest memory Fargate accepts with `cpu` (512 with the default cpu of 256, 2048 with 1024)
-   */
-  readonly memoryLimitMiB?: number;
 
   /**
    * Command passed to the main container.
@@ -108,7 +98,12 @@ export interface WorkloadContainerOptions {
   readonly entryPoint?: string[];
 
   /**
-   * Environment variables of the main container (the construct adds its own, documented per construct).
+   * Environment variables of the main container.
+   * Some constructs add variables of their own, which take precedence. `BatchQueueWorker` adds
+   * `QUEUE_URL` and `JOB_TIMEOUT_SECONDS`, with an input bucket `INPUT_BUCKET`, `INPUT_PREFIX` and
+   * `INPUT_SUFFIX` (when set), and with an output bucket `OUTPUT_BUCKET` and `OUTPUT_PREFIX`.
+   * `InferenceService` adds `PORT` (the container port) and, with a model store, `MODEL_DIR` (its
+   * mount path).
    * @default - none beyond the construct's own
    */
   readonly environment?: { [key: string]: string };
@@ -121,26 +116,22 @@ export interface WorkloadContainerOptions {
   readonly secrets?: { [key: string]: ecs.Secret };
 
   /**
-   * Port the main container listens on.
-   * @default - no port mapping (workers), 8080 for services
-   */
-  readonly containerPort?: number;
-
-  /**
    * Container health check of the main container.
    * @default - none
    */
   readonly healthCheck?: ecs.HealthCheck;
 
   /**
-   * Time between SIGTERM and SIGKILL when the task stops (2 minutes at most, on Fargate and EC2).
-   * @default Duration.seconds(30)
+   * Time between SIGTERM and SIGKILL when the task stops. ECS accepts 2 to 120 seconds,
+   * on Fargate and on EC2 (checked at synth).
+   * @default - Duration.seconds(30) (2 minutes in `BatchQueueWorker`)
    */
   readonly stopTimeout?: Duration;
 
   /**
    * CPU architecture of the image. Graviton (ARM64) is about 20 % cheaper per vCPU-hour on Fargate.
-   * @default ecs.CpuArchitecture.ARM64
+   * On EC2 capacity it must match the capacity provider's instances (checked at synth).
+   * @default - the capacity provider's architecture on EC2 capacity, ARM64 on Fargate
    */
   readonly cpuArchitecture?: ecs.CpuArchitecture;
 
@@ -180,4 +171,33 @@ export interface WorkloadContainerOptions {
    * @default - none
    */
   readonly volumes?: WorkloadVolume[];
+}
+
+/**
+ * Container settings shared by the workload constructs that reserve CPU and memory for the whole task:
+ * `BatchQueueWorker`, `InferenceService` and `ScheduledTask`.
+ */
+export interface WorkloadContainerOptions extends WorkloadContainerBaseOptions {
+  /**
+   * Task CPU units (1024 = 1 vCPU). On Fargate, one of 256, 512, 1024, 2048, 4096, 8192, 16384. On
+   * EC2 capacity, at least 128 and at most the CPU units of the capacity provider's largest instance
+   * type (checked at synth).
+   * @default 256
+   */
+  readonly cpu?: number;
+
+  /**
+   * Task memory in MiB, shared by the main container and its sidecars.
+   * The main container's hard limit is this minus the sidecars' limits. On Fargate it must be a valid
+   * pair with `cpu`; on EC2 capacity, at most the memory of the capacity provider's largest instance
+   * type (checked at synth).
+   * @default - the smallest memory Fargate accepts with `cpu` (512 with the default cpu of 256, 2048 with 1024; 512 on EC2 with a cpu value Fargate does not take)
+   */
+  readonly memoryLimitMiB?: number;
+
+  /**
+   * Port the main container listens on.
+   * @default - no port mapping (8080 in `InferenceService`)
+   */
+  readonly containerPort?: number;
 }

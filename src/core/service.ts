@@ -12,15 +12,18 @@ import { BoundVolume } from './volumes';
 /** EC2 placement settings of a workload's tasks. */
 export interface PlacementOptions {
   /**
-   * How tasks are spread over EC2 container instances (`ecs.PlacementStrategy.spreadAcrossInstances()`,
-   * `packedByCpu()`, `randomly()`, ...). EC2 capacity only.
-   * @default - ECS defaults (spread across Availability Zones)
+   * How the tasks are spread over the EC2 container instances.
+   * For example `ecs.PlacementStrategy.spreadAcrossInstances()`, `packedByCpu()` or `randomly()`.
+   * EC2 capacity only: with Fargate capacity, a non-empty list is refused at synth.
+   * @default - ECS's default: a service spreads its tasks across Availability Zones, and a
+   * `ScheduledTask`'s runs go to any instance with room for them
    */
   readonly placementStrategies?: ecs.PlacementStrategy[];
 
   /**
-   * Which EC2 container instances may run the tasks (`ecs.PlacementConstraint.memberOf(...)`,
-   * `distinctInstances()`). EC2 capacity only.
+   * Which EC2 container instances may run the tasks.
+   * For example `ecs.PlacementConstraint.memberOf(...)` or `distinctInstances()`. EC2 capacity only:
+   * with Fargate capacity, a non-empty list is refused at synth.
    * @default - any instance of the capacity provider
    */
   readonly placementConstraints?: ecs.PlacementConstraint[];

@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { CapacityKind } from './capacity';
 import { isUnresolved, show, ValidationError } from './errors';
 
-/** Options for {@link WorkloadVolume.efs}. */
+/** Options for `WorkloadVolume.efs`. */
 export interface EfsVolumeOptions {
   /** The file system to mount. */
   readonly fileSystem: efs.IFileSystem;
@@ -39,7 +39,7 @@ export interface EfsVolumeOptions {
   readonly name?: string;
 }
 
-/** Options for {@link WorkloadVolume.bindMount}. */
+/** Options for `WorkloadVolume.bindMount`. */
 export interface BindMountVolumeOptions {
   /** Volume name in the task definition. */
   readonly name: string;
@@ -61,7 +61,7 @@ export interface BindMountVolumeOptions {
   readonly readOnly?: boolean;
 }
 
-/** Options for {@link WorkloadVolume.dockerVolume}. */
+/** Options for `WorkloadVolume.dockerVolume`. */
 export interface DockerVolumeOptions {
   /** Volume name in the task definition. */
   readonly name: string;
@@ -94,7 +94,7 @@ export interface DockerVolumeOptions {
   readonly readOnly?: boolean;
 }
 
-/** Kinds of {@link WorkloadVolume}. */
+/** Kinds of `WorkloadVolume`. */
 export enum WorkloadVolumeKind {
   /** Amazon EFS through an access point. */
   EFS = 'EFS',
@@ -129,7 +129,9 @@ export class WorkloadVolume {
       options.readOnly ?? options.hostPath !== undefined, options);
   }
 
-  /** A Docker volume (EC2 only; Fargate does not support Docker volume configuration). */
+  /**
+   * A Docker volume, on EC2 capacity only. Fargate does not support Docker volume configuration.
+   */
   public static dockerVolume(options: DockerVolumeOptions): WorkloadVolume {
     return new WorkloadVolume(WorkloadVolumeKind.DOCKER, options.name, options.containerPath, options.readOnly ?? false, options);
   }

@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { Capacity } from '../core/capacity';
 import { WorkloadAsgCapacity, WorkloadCluster } from '../core/cluster';
-import { WorkloadContainerOptions } from '../core/container-options';
+import { WorkloadContainerBaseOptions } from '../core/container-options';
 import { checkRange, isUnresolved, show, ValidationError } from '../core/errors';
 import { instanceCpuUnits, instanceMemoryMiB } from '../core/instance-types';
 import { suppressGuardRule } from '../core/resources';
@@ -42,17 +42,55 @@ export interface HostMount {
 }
 
 /**
- * Props of {@link DaemonAgent}.
+ * Props of `DaemonAgent`.
  *
- * A daemon has no task-level CPU or memory. `cpu` is the CPU reservation of the agent's container on
- * every instance (CPU units, 1024 = 1 vCPU, at least 128; default 256). `memoryLimitMiB` is the hard
- * memory limit shared by the agent's container and its sidecars (the agent's container gets what the
- * sidecars leave); it defaults to 512 MiB or, when larger, twice `memoryReservationMiB` plus the
- * sidecars, so that a leaking agent is restarted instead of starving every instance at once.
+ * A daemon has no task-level CPU or memory: ECS reserves `cpu` and `memoryReservationMiB` and
+ * enforces `memoryLimitMiB` on its containers, on every instance it runs on. It takes no placement
+ * strategy (ECS places one task on every instance) and no capacity (it runs on the instances of
+ * `capacityProvider`).
  */
-export interface DaemonAgentProps extends WorkloadContainerOptions, PlacementOptions {
+export interface DaemonAgentProps extends WorkloadContainerBaseOptions {
   /** The cluster whose EC2 container instances run the agent (it needs `addAsgCapacity`). */
   readonly cluster: WorkloadCluster;
+
+  /**
+   * CPU units (1024 = 1 vCPU) that ECS reserves for the agent's container on every instance.
+   * With the sidecars' `cpu`, it must fit the instance types of the capacity provider, which have
+   * 1024 CPU units per vCPU (checked at synth): more than the largest type has is an error, since
+   * ECS could place the agent on none of them; more than the smallest type has is a warning, since
+   * the agent would be missing on those instances. At least 128.
+   * @default 256
+   */
+  readonly cpu?: number;
+
+  /**
+   * Hard memory limit in MiB of the agent's container and its sidecars together.
+   * The agent's container gets what the sidecars leave, and that must be at least
+   * `memoryReservationMiB`. A container that exceeds its hard limit is stopped and restarted, so a
+   * leaking agent cannot starve every instance at once.
+   * @default - 512, or twice `memoryReservationMiB` plus the sidecars' limits when that is larger (and
+   * always at least 64 more than the sidecars' limits)
+   */
+  readonly memoryLimitMiB?: number;
+
+  /**
+   * Port the agent listens on, published on the same port of every instance it runs on.
+   * In `AWS_VPC` mode it is published on the agent's own network interface instead. Outside
+   * `AWS_VPC` mode, the ports ECS reserves on the instances (22, 2375, 2376, 51678, 51679, 51680)
+   * are refused at synth.
+   * @default - no port mapping
+   */
+  readonly containerPort?: number;
+
+  /**
+   * Which EC2 container instances of the capacity provider run the agent.
+   * For example `ecs.PlacementConstraint.memberOf('attribute:role == logging')`. The construct
+   * already keeps the agent on the instance types of `capacityProvider`. A DAEMON service takes no
+   * placement strategy, so this construct has no `placementStrategies` (passing one from JavaScript
+   * is refused at synth).
+   * @default - every instance of the capacity provider
+   */
+  readonly placementConstraints?: ecs.PlacementConstraint[];
 
   /**
    * Memory (MiB) ECS reserves for the agent's container on every instance (its soft limit). The
@@ -162,7 +200,8 @@ export class DaemonAgent extends Construct implements ec2.IConnectable, iam.IGra
   /** The capacity provider whose instances run the agent. */
   public readonly capacityProvider: ecs.AsgCapacityProvider;
   /**
-   * Network access to the agent: its own security group in `AWS_VPC` mode; otherwise the security
+   * Network access to the agent, through the security group that guards it.
+   * In `AWS_VPC` mode that is the agent's own security group. In the other modes it is the security
    * group of the cluster's container instances (where `containerPort` is published), so rules added
    * here apply to every EC2 instance of the cluster.
    */
@@ -170,13 +209,20 @@ export class DaemonAgent extends Construct implements ec2.IConnectable, iam.IGra
 
   private readonly cluster: WorkloadCluster;
 
+  /**
+   * @param scope The construct that contains this agent, usually a `Stack`.
+   * @param id Construct id of the agent, unique within `scope`.
+   * @param props Settings of the agent (see `DaemonAgentProps`).
+   */
   constructor(scope: Construct, id: string, props: DaemonAgentProps) {
     super(scope, id);
     this.cluster = props.cluster;
     rejectReplicaProps(this, props);
-    if (props.placementStrategies?.length) {
+    // Not a prop of the type (ECS rejects a placement strategy on a DAEMON service); JavaScript callers may pass it anyway.
+    const placementStrategies = (props as PlacementOptions).placementStrategies;
+    if (placementStrategies?.length) {
       throw new ValidationError(this,
-        `placementStrategies (${props.placementStrategies.length} given) cannot be used: DAEMON places exactly one task on every ` +
+        `placementStrategies (${placementStrategies.length} given) cannot be used: DAEMON places exactly one task on every ` +
         'container instance that meets the placement constraints, so there is nothing to spread or pack. Remove placementStrategies; ' +
         'use placementConstraints to choose the instances.');
     }

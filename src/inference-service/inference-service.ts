@@ -17,7 +17,7 @@ import { allowNfs, PlacementOptions, resolveCapacity, startAfterDependencies, ta
 import { buildWorkloadTask } from '../core/task-definition';
 import { checkAbsolute, WorkloadVolume } from '../core/volumes';
 
-/** The kind of load balancer in front of an {@link InferenceService}. */
+/** The kind of load balancer in front of an `InferenceService`. */
 export enum LoadBalancerType {
   /** Application Load Balancer: HTTP(S), request-count autoscaling, WAF, access logs of every request. */
   APPLICATION = 'APPLICATION',
@@ -25,7 +25,7 @@ export enum LoadBalancerType {
   NETWORK = 'NETWORK',
 }
 
-/** An Amazon EFS file system that holds the models an {@link InferenceService} serves. */
+/** An Amazon EFS file system that holds the models an `InferenceService` serves. */
 export interface InferenceModelStoreOptions {
   /** Absolute path where the model store appears in the container, e.g. `/models`. */
   readonly mountPath: string;
@@ -71,7 +71,7 @@ export interface InferenceModelStoreOptions {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** Props of {@link InferenceService}. */
+/** Props of `InferenceService`. */
 export interface InferenceServiceProps extends WorkloadContainerOptions, PlacementOptions {
   /** Cluster to run on. */
   readonly cluster: WorkloadCluster;
@@ -276,6 +276,11 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
   private readonly alb?: elbv2.ApplicationTargetGroup;
   private readonly nlb?: elbv2.NetworkTargetGroup;
 
+  /**
+   * @param scope The construct that contains this service, usually a `Stack`.
+   * @param id Construct id of the service, unique within `scope`.
+   * @param props Settings of the service (see `InferenceServiceProps`).
+   */
   constructor(scope: Construct, id: string, props: InferenceServiceProps) {
     super(scope, id);
     const cluster = props.cluster;

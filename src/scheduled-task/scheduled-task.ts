@@ -27,14 +27,20 @@ import { allowNfs, PlacementOptions, resolveCapacity, startAfterDependencies, ta
 import { buildWorkloadTask } from '../core/task-definition';
 import { warn, WarningId } from '../core/warnings';
 
-/** Props of {@link ScheduledTask}. */
+/** Props of `ScheduledTask`. */
 export interface ScheduledTaskProps extends WorkloadContainerOptions, PlacementOptions {
   /** Cluster the task runs on. */
   readonly cluster: WorkloadCluster;
 
   /**
-   * When the task runs: `scheduler.ScheduleExpression.cron({ ..., timeZone })` (cron in a time
-   * zone, daylight saving time included), `.rate(duration)` or `.at(date)` (one time).
+   * When the task runs: a cron in a time zone, a rate, or a date for one run.
+   * Use `scheduler.ScheduleExpression.cron({ ..., timeZone })` (daylight saving time included),
+   * `.rate(duration)` or `.at(date)`.
+   *
+   * The fields of a cron expression are checked at synth, so a schedule EventBridge Scheduler would
+   * reject at deploy fails earlier: six fields, each number within its field's range (minutes 0-59,
+   * hours 0-23, day-of-month 1-31, month 1-12, day-of-week 1-7, year 1970-2199), and `?` in
+   * day-of-month or day-of-week. A one-time schedule in the past adds a warning, since it never runs.
    */
   readonly schedule: scheduler.ScheduleExpression;
 
@@ -184,7 +190,7 @@ export class ScheduledTask extends Construct implements ec2.IConnectable, iam.IG
   public readonly logGroup: logs.ILogGroup;
   /** Queue that receives the runs EventBridge Scheduler could not start. */
   public readonly deadLetterQueue: sqs.IQueue;
-  /** Alarm that fires when the dead-letter queue holds a message; it notifies `failureTopic`. */
+  /** Alarm that fires when the dead-letter queue holds a message, and notifies `failureTopic`. */
   public readonly deadLetterQueueAlarm: cloudwatch.Alarm;
   /** Topic that receives failed-run alerts and the dead-letter queue alarm. */
   public readonly failureTopic: sns.ITopic;
@@ -205,6 +211,11 @@ export class ScheduledTask extends Construct implements ec2.IConnectable, iam.IG
   /** Where the task runs. */
   public readonly capacity: Capacity;
 
+  /**
+   * @param scope The construct that contains this scheduled task, usually a `Stack`.
+   * @param id Construct id of the scheduled task, unique within `scope`.
+   * @param props Settings of the scheduled task (see `ScheduledTaskProps`).
+   */
   constructor(scope: Construct, id: string, props: ScheduledTaskProps) {
     super(scope, id);
     // Scope the state machine's ecs:RunTask grant to this task definition's ARN rather than every
