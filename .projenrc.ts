@@ -115,6 +115,14 @@ project.addTask('integ:deploy', {
   }],
 });
 
+// The whole suite with the property tests at CI's volume (about 160 valid and 150 invalid prop sets per
+// construct), outside CI; `npx projen test` runs a quarter of that to stay fast.
+project.addTask('test:full', {
+  description: 'Run every test with the property tests at the volume CI runs',
+  env: { FC_VALID_BATCHES: '40', FC_INVALID_RUNS: '150' },
+  steps: [{ exec: 'jest --ci', receiveArgs: true }],
+});
+
 // Benchmarks run compiled JavaScript so that TypeScript compilation is not what gets measured.
 const bench = project.addTask('bench', {
   description: 'Synthesis benchmark against a hand-wired aws-cdk-lib baseline (writes docs/benchmarks.md and .svg)',
