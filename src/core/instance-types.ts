@@ -119,3 +119,27 @@ export function instanceMemoryMiB(instanceType: string): number | undefined {
   }
   return gib === undefined ? undefined : gib * 1024;
 }
+
+/** An instance type of a capacity provider with one of its figures (CPU units, MiB, GPUs). */
+export interface InstanceFigure {
+  readonly type: string;
+  readonly value: number;
+}
+
+/**
+ * The first of the instance types with the largest figure, or undefined unless every type is in the
+ * table: a bound "more than the largest" only holds when the largest is known.
+ */
+export function largestInstance(types: readonly { toString(): string }[], figure: (type: string) => number | undefined): InstanceFigure | undefined {
+  const values = types.map(t => ({ type: t.toString(), value: figure(t.toString()) }));
+  if (values.length === 0 || values.some(v => v.value === undefined)) return undefined;
+  return (values as InstanceFigure[]).reduce((max, v) => v.value > max.value ? v : max);
+}
+
+/** The first of the instance types in the table with the smallest figure (types not in the table are skipped). */
+export function smallestKnownInstance(types: readonly { toString(): string }[], figure: (type: string) => number | undefined): InstanceFigure | undefined {
+  return types
+    .map(t => ({ type: t.toString(), value: figure(t.toString()) }))
+    .filter((v): v is InstanceFigure => v.value !== undefined)
+    .reduce<InstanceFigure | undefined>((min, v) => min === undefined || v.value < min.value ? v : min, undefined);
+}

@@ -6,7 +6,7 @@ import { Capacity } from './capacity';
 import { WorkloadAsgCapacity, WorkloadCluster } from './cluster';
 import { WorkloadContainerOptions } from './container-options';
 import { checkLogRetention, checkName, checkOrder, checkRange, isUnresolved, show, ValidationError } from './errors';
-import { instanceCpuUnits, instanceGpus, instanceMemoryMiB } from './instance-types';
+import { instanceCpuUnits, instanceGpus, instanceMemoryMiB, largestInstance } from './instance-types';
 import { checkRemovalPolicy } from './resources';
 import { acknowledgeEcrAuthWildcard, taskRole } from './roles';
 import { BoundVolume } from './volumes';
@@ -286,13 +286,8 @@ function validateResources(scope: Construct, fargate: boolean, cpu: number, memo
  * task stays PROVISIONING (or fails to start) forever. Skipped when an instance type is not in our table.
  */
 function checkFitsInstances(scope: Construct, asg: WorkloadAsgCapacity, cpu: number, memory: number | undefined, gpuCount: number): void {
-  const types = asg.instanceTypes.map(t => t.toString());
   const provider = `capacity provider '${asg.capacityProvider.node.path}'`;
-  const largest = (of: (type: string) => number | undefined): { type: string; value: number } | undefined => {
-    const values = types.map(type => ({ type, value: of(type) }));
-    if (values.length === 0 || values.some(v => v.value === undefined)) return undefined;
-    return (values as { type: string; value: number }[]).reduce((max, v) => v.value > max.value ? v : max);
-  };
+  const largest = (figure: (type: string) => number | undefined) => largestInstance(asg.instanceTypes, figure);
   const cpuMax = largest(instanceCpuUnits);
   if (!isUnresolved(cpu) && cpuMax && cpu > cpuMax.value) {
     throw new ValidationError(scope,

@@ -9,7 +9,7 @@ import { Capacity } from '../core/capacity';
 import { WorkloadAsgCapacity, WorkloadCluster } from '../core/cluster';
 import { WorkloadContainerBaseOptions } from '../core/container-options';
 import { checkRange, isUnresolved, show, ValidationError } from '../core/errors';
-import { instanceCpuUnits, instanceMemoryMiB } from '../core/instance-types';
+import { instanceCpuUnits, instanceMemoryMiB, largestInstance, smallestKnownInstance } from '../core/instance-types';
 import { suppressGuardRule } from '../core/resources';
 import { allowNfs, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
 import { buildWorkloadTask } from '../core/task-definition';
@@ -384,38 +384,31 @@ export class DaemonAgent extends Construct implements ec2.IConnectable, iam.IGra
     if (!isUnresolved(cpu) && !sidecars.some(s => isUnresolved(s.cpu))) {
       const sidecarCpu = sidecars.reduce((sum, s) => sum + (s.cpu ?? 0), 0);
       const reserved = cpu + sidecarCpu;
-      const known = asg.instanceTypes
-        .map(t => ({ type: t.toString(), units: instanceCpuUnits(t.toString()) }))
-        .filter((k): k is { type: string; units: number } => k.units !== undefined)
-        .sort((a, b) => a.units - b.units);
       const parts = sidecarCpu > 0 ? `cpu (${cpu}) plus ${sidecarCpu} CPU units of sidecars reserve` : `cpu (${cpu}) reserves`;
-      // The first of the instance types with the most CPU (sort is stable).
-      const largest = known.find(k => k.units === known[known.length - 1]?.units);
-      if (largest && known.length === asg.instanceTypes.length && reserved > largest.units) {
+      const largest = largestInstance(asg.instanceTypes, instanceCpuUnits);
+      if (largest && reserved > largest.value) {
         throw new ValidationError(this,
-          `${parts} ${reserved} CPU units on every instance, more than the ${largest.units} (${largest.units / 1024} vCPUs x 1024) of ` +
+          `${parts} ${reserved} CPU units on every instance, more than the ${largest.value} (${largest.value / 1024} vCPUs x 1024) of ` +
           `${largest.type}, the largest instance type of capacity provider '${asg.capacityProvider.node.path}', so ECS can place the agent ` +
-          `on none of its instances. Lower cpu to at most ${largest.units - sidecarCpu}, or use larger instance types.`);
+          `on none of its instances. Lower cpu to at most ${largest.value - sidecarCpu}, or use larger instance types.`);
       }
-      const smallest = known[0];
-      if (smallest && reserved > smallest.units) {
+      const smallest = smallestKnownInstance(asg.instanceTypes, instanceCpuUnits);
+      if (smallest && reserved > smallest.value) {
         warn(this, WarningId.DAEMON_AGENT_CPU,
-          `${parts} ${reserved} CPU units on every instance, more than the ${smallest.units} (${smallest.units / 1024} vCPUs x 1024) of ` +
+          `${parts} ${reserved} CPU units on every instance, more than the ${smallest.value} (${smallest.value / 1024} vCPUs x 1024) of ` +
           `${smallest.type}, the smallest instance type of capacity provider '${asg.capacityProvider.node.path}'. ECS cannot place the agent ` +
           'on those instances. Lower cpu or use larger instance types.');
       }
     }
     if (isUnresolved(props.memoryReservationMiB)) return;
     const reservedMemory = props.memoryReservationMiB + sidecarMemory;
-    const memories = asg.instanceTypes.map(t => ({ type: t.toString(), mib: instanceMemoryMiB(t.toString()) }));
-    const largestMemory = memories.reduce<{ type: string; mib: number } | undefined>(
-      (max, m) => m.mib !== undefined && (max === undefined || m.mib > max.mib) ? { type: m.type, mib: m.mib } : max, undefined);
-    if (largestMemory && memories.every(m => m.mib !== undefined) && reservedMemory > largestMemory.mib) {
+    const largestMemory = largestInstance(asg.instanceTypes, instanceMemoryMiB);
+    if (largestMemory && reservedMemory > largestMemory.value) {
       const parts = sidecarMemory > 0
         ? `memoryReservationMiB (${props.memoryReservationMiB}) plus ${sidecarMemory} MiB of sidecars reserve`
         : `memoryReservationMiB (${props.memoryReservationMiB}) reserves`;
       throw new ValidationError(this,
-        `${parts} ${reservedMemory} MiB on every instance, more than the ${largestMemory.mib} MiB installed in ${largestMemory.type}, the largest ` +
+        `${parts} ${reservedMemory} MiB on every instance, more than the ${largestMemory.value} MiB installed in ${largestMemory.type}, the largest ` +
         `instance type of capacity provider '${asg.capacityProvider.node.path}', so ECS can place the agent on none of its instances. ` +
         'Lower memoryReservationMiB (or the sidecars\' memoryLimitMiB), or use larger instance types.');
     }
@@ -483,17 +476,13 @@ export class DaemonAgent extends Construct implements ec2.IConnectable, iam.IGra
 
     if (isUnresolved(props.memoryReservationMiB)) return;
     const reserved = props.memoryReservationMiB + sidecarMemory;
-    const known = asg.instanceTypes
-      .map(t => ({ type: t.toString(), mib: instanceMemoryMiB(t.toString()) }))
-      .filter((k): k is { type: string; mib: number } => k.mib !== undefined)
-      .sort((a, b) => a.mib - b.mib);
-    const smallest = known[0];
-    if (smallest && reserved > smallest.mib) {
+    const smallest = smallestKnownInstance(asg.instanceTypes, instanceMemoryMiB);
+    if (smallest && reserved > smallest.value) {
       const parts = sidecarMemory > 0
         ? `memoryReservationMiB (${props.memoryReservationMiB}) plus ${sidecarMemory} MiB of sidecars reserve`
         : `memoryReservationMiB (${props.memoryReservationMiB}) reserves`;
       warn(this, WarningId.DAEMON_AGENT_MEMORY,
-        `${parts} ${reserved} MiB on every instance, more than the ${smallest.mib} MiB of ${smallest.type}, the smallest instance type of ` +
+        `${parts} ${reserved} MiB on every instance, more than the ${smallest.value} MiB of ${smallest.type}, the smallest instance type of ` +
         `capacity provider '${asg.capacityProvider.node.path}' (ECS registers somewhat less than that). ECS cannot place the agent on those ` +
         'instances. Lower memoryReservationMiB or use larger instance types.');
     }
