@@ -137,7 +137,8 @@ export function largestInstance(types: readonly { toString(): string }[], figure
 }
 
 /** The first of the instance types in the table with the smallest figure (types not in the table are skipped). */
-export function smallestKnownInstance(types: readonly { toString(): string }[], figure: (type: string) => number | undefined): InstanceFigure | undefined {
+export function smallestKnownInstance(types: readonly { toString(): string }[],
+  figure: (type: string) => number | undefined): InstanceFigure | undefined {
   return types
     .map(t => ({ type: t.toString(), value: figure(t.toString()) }))
     .filter((v): v is InstanceFigure => v.value !== undefined)
