@@ -11,6 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { acknowledgeResourceWildcards } from './policy-findings';
 import { deadLetterQueueAlarm } from '../core/alarms';
@@ -22,6 +23,7 @@ import { allowAlarmsToPublish, allowServiceToUseKey, buildBucket, buildQueue, bu
 import { allowNfs, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
 import { buildWorkloadTask } from '../core/task-definition';
 import { warn, WarningId } from '../core/warnings';
+import { WAKE_UP_METRIC, WAKE_UP_NAMESPACE, WakeUpPath } from './wake-up';
 
 /** SQS caps the visibility timeout at 12 hours. */
 const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
@@ -37,11 +39,23 @@ export interface BatchQueueWorkerProps extends WorkloadContainerOptions, Placeme
   readonly maxTasks: number;
 
   /**
-   * Fewest tasks the service runs. With 0 the service costs nothing while the queue is empty and
-   * starts its first task within one 60-second alarm period of a message arriving.
+   * Fewest tasks the service runs. With 0 the service costs nothing while the queue is empty; an
+   * upload wakes it within seconds (see `wakeUp`), and a message that arrives another way within one
+   * 60-second alarm period once SQS publishes it.
    * @default 0
    */
   readonly minTasks?: number;
+
+  /**
+   * Start the first task seconds after a job arrives while the service has none, without waiting for
+   * SQS metrics and alarms (which take minutes, more after a long idle). The input bucket's
+   * `Object Created` events, and those of every rule given to `wakeOn()`, pass a FIFO queue that lets
+   * through one request per second, and an EventBridge Pipe hands them to a Step Functions Express
+   * state machine that raises the service's desired count from 0 to `max(minTasks, 1)`, and only from 0.
+   * No Lambda function. The scaling alarms stay as the backstop. Only meaningful with `minTasks` 0.
+   * @default - true when `minTasks` is 0
+   */
+  readonly wakeUp?: boolean;
 
   /**
    * Messages waiting per running task that the backlog target-tracking policy keeps the service at
@@ -159,7 +173,8 @@ export interface BatchQueueWorkerProps extends WorkloadContainerOptions, Placeme
   /**
    * What happens to the worker's stateful resources when they leave the stack (stack deletion, or a
    * change that replaces them): the input bucket, the queue and the dead-letter queue this construct
-   * creates (with the jobs they still hold) and the container log group. `RETAIN` keeps them in the
+   * creates (with the jobs they still hold), the container log group and the wake-up state machine's
+   * log group. The wake-up queues hold only event times and are always deleted. `RETAIN` keeps them in the
    * account. With `DESTROY`, unprocessed and failed jobs and the logs are deleted, and CloudFormation
    * fails to delete the input bucket while it still holds objects. Given buckets and queues are never
    * affected.
@@ -227,6 +242,9 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
   public readonly scaleOutFromZeroSeconds: number;
 
   private readonly cluster: WorkloadCluster;
+  private readonly wakeCount?: number;
+  private readonly removalPolicy?: RemovalPolicy;
+  private wakeUpPath?: WakeUpPath;
 
   /**
    * @param scope The construct that contains this worker, usually a `Stack`.
@@ -241,6 +259,8 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
     const idlePeriod = props.scaleInIdlePeriod ?? Duration.minutes(5);
     const inputPrefix = props.inputPrefix ?? '';
     this.validate(props, minTasks, jobTimeout, idlePeriod);
+    this.removalPolicy = props.removalPolicy;
+    if (props.wakeUp ?? minTasks === 0) this.wakeCount = Math.max(minTasks, 1);
 
     const capacity = resolveCapacity(this, props.cluster, props.capacity, Capacity.fargateSpot(), props);
     const key = props.cluster.encryptionKey;
@@ -366,6 +386,54 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.oldestMessageAgeAlarm.addAlarmAction(notify);
+
+    if (this.rule && this.wakeCount !== undefined) this.wakeOn(this.rule);
+  }
+
+  /**
+   * Wakes the service when `rule` matches an event, as an upload to the input bucket does: when the
+   * service wants no task, its desired count goes to `max(minTasks, 1)` within seconds. Use it in
+   * queue-only mode with the rule of the events that tell your producer sent a job (for example
+   * `source: ['my.orders']`). The rule may be in another stack of this account and Region.
+   * Events of the same second wake the service once; the wake-up path is created on the first call.
+   */
+  public wakeOn(rule: events.Rule): void {
+    if (this.wakeCount === undefined) {
+      throw new ValidationError(this,
+        `wakeOn(${rule.node.path}) was called, but wakeUp is off (it is only on by default with minTasks 0). Set wakeUp: true with minTasks: 0, or scale out through the alarms only and remove the wakeOn call.`);
+    }
+    if (!this.wakeUpPath) {
+      this.wakeUpPath = new WakeUpPath(this, 'WakeUp', {
+        cluster: this.cluster,
+        service: this.service,
+        wakeCount: this.wakeCount,
+        removalPolicy: this.removalPolicy,
+      });
+      this.wakeUpPath.failureAlarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
+    }
+    this.wakeUpPath.addSource(rule);
+  }
+
+  /** The Express state machine that wakes the service (undefined until there is a wake-up path). */
+  public get wakeUpStateMachine(): sfn.IStateMachine | undefined {
+    return this.wakeUpPath?.stateMachine;
+  }
+
+  /** Alarm that fires when a wake-up request failed every retry (undefined until there is a wake-up path). */
+  public get wakeUpFailureAlarm(): cloudwatch.IAlarm | undefined {
+    return this.wakeUpPath?.failureAlarm;
+  }
+
+  /** Wake-ups: times the event path raised the desired count from 0 (sum per minute). */
+  public metricWakeUps(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: WAKE_UP_NAMESPACE,
+      metricName: WAKE_UP_METRIC,
+      dimensionsMap: { ClusterName: this.cluster.cluster.clusterName, ServiceName: this.service.serviceName },
+      period: Duration.minutes(1),
+      statistic: 'Sum',
+      ...props,
+    });
   }
 
   /** Messages waiting in the queue (maximum per minute). */
@@ -408,6 +476,10 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
     checkRemovalPolicy(this, 'removalPolicy', props.removalPolicy);
     checkRange(this, 'minTasks', minTasks, 0, 5000, 'Use 0 to scale to zero when the queue is empty.');
     checkOrder(this, 'minTasks', minTasks, 'maxTasks', props.maxTasks);
+    if (props.wakeUp === true && !isUnresolved(minTasks) && minTasks > 0) {
+      throw new ValidationError(this,
+        `wakeUp is true, but minTasks is ${minTasks}, so the service always runs at least ${minTasks} task(s) and there is nothing to wake. Remove wakeUp, or set minTasks: 0.`);
+    }
     checkRange(this, 'jobTimeout', jobTimeout.toSeconds({ integral: false }), 1, MAX_VISIBILITY_SECONDS,
       'SQS hides a received message for at most 12 hours; split longer jobs into steps that each fit.', { unit: 'seconds' });
     checkRange(this, 'maxReceiveCount', props.maxReceiveCount, 1, 1000,
@@ -670,6 +742,7 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
     const period = Duration.minutes(1);
     const visible = this.metricVisibleMessages();
     const inFlight = this.metricInFlightMessages();
+    const wakeUps: Record<string, cloudwatch.IMetric> = this.wakeCount === undefined ? {} : { wakeUps: this.metricWakeUps() };
 
     const surplus = new appscaling.StepScalingAction(this, 'ScaleInSurplus', {
       scalingTarget: this.scalableTarget,
@@ -686,8 +759,11 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
       metric: new cloudwatch.MathExpression({
         // SQS publishes no in-flight datapoint while nothing is in flight; a late running-task
         // datapoint gives no value (no action) rather than a guess.
-        expression: 'IF(FILL(visible, 0) < 1, running - FILL(inFlight, 0), 0)',
-        usingMetrics: { visible, inFlight, running: this.metricRunningTasks() },
+        expression: this.wakeCount === undefined
+          ? 'IF(FILL(visible, 0) < 1, running - FILL(inFlight, 0), 0)'
+          // A wake-up counts as a job waiting while SQS has not yet resumed the queue's metrics.
+          : 'IF(FILL(visible, 0) + FILL(wakeUps, 0) < 1, running - FILL(inFlight, 0), 0)',
+        usingMetrics: { visible, inFlight, running: this.metricRunningTasks(), ...wakeUps },
         period,
         label: 'Running tasks without a job',
       }),
@@ -709,8 +785,8 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
       metric: new cloudwatch.MathExpression({
         // SQS publishes the in-flight count only while messages are in flight, and nothing at all for a
         // queue idle for about six hours: both absences mean "no message".
-        expression: 'FILL(visible, 0) + FILL(inFlight, 0)',
-        usingMetrics: { visible, inFlight },
+        expression: this.wakeCount === undefined ? 'FILL(visible, 0) + FILL(inFlight, 0)' : 'FILL(visible, 0) + FILL(inFlight, 0) + FILL(wakeUps, 0)',
+        usingMetrics: { visible, inFlight, ...wakeUps },
         period,
         label: 'Messages visible or in flight',
       }),

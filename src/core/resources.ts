@@ -33,6 +33,10 @@ export interface QueueBuildProps {
   readonly retentionPeriod?: Duration;
   readonly deadLetterQueue?: sqs.DeadLetterQueue;
   readonly removalPolicy?: RemovalPolicy;
+  /** A FIFO queue (its dead-letter queue must be one too). */
+  readonly fifo?: boolean;
+  /** FIFO only: identical message bodies sent within 5 minutes are delivered once. */
+  readonly contentBasedDeduplication?: boolean;
 }
 
 /** An SQS queue encrypted with the workload key, TLS only, retained on stack deletion. @internal */
@@ -44,6 +48,8 @@ export function buildQueue(scope: Construct, id: string, props: QueueBuildProps)
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     encryption: sqs.QueueEncryption.KMS,
     encryptionMasterKey: props.encryptionKey,
+    fifo: props.fifo,
+    contentBasedDeduplication: props.contentBasedDeduplication,
     dataKeyReuse: Duration.hours(1),
     enforceSSL: true,
   });

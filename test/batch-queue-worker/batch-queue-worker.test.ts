@@ -90,7 +90,8 @@ describe('default configuration', () => {
       Properties: { MessageRetentionPeriod: 1209600, KmsMasterKeyId: Match.anyValue(), RedrivePolicy: Match.absent() },
       DeletionPolicy: 'Retain',
     });
-    b.template.resourceCountIs('AWS::SQS::Queue', 2);
+    // The job queue and its dead-letter queue, and the wake-up path's three (checked in wake-up.test.ts).
+    b.template.resourceCountIs('AWS::SQS::Queue', 5);
   });
 
   test('queues accept TLS only', () => {
@@ -100,7 +101,8 @@ describe('default configuration', () => {
           Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } },
         })]),
       },
-    }, 2);
+    }, 5);
+    b.template.resourceCountIs('AWS::SQS::QueuePolicy', 5);
   });
 
   test('input bucket: KMS, versioned, TLS only, EventBridge on natively, access logs, retained', () => {
@@ -136,12 +138,13 @@ describe('default configuration', () => {
         'detail-type': ['Object Created'],
         'detail': { bucket: { name: [{ Ref: logicalId(b.stack, w.inputBucket as s3.Bucket) }] }, object: Match.absent() },
       },
+      // The second target is the wake-up path (wake-up.test.ts).
       Targets: [{
         Arn: { 'Fn::GetAtt': [logicalId(b.stack, w.queue as sqs.Queue), 'Arn'] },
         DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(b.stack, w.deadLetterQueue as sqs.Queue), 'Arn'] } },
         RetryPolicy: { MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86400 },
         Id: 'Target0',
-      }],
+      }, Match.objectLike({ Id: 'Target1' })],
     });
   });
 
@@ -231,7 +234,7 @@ describe('default configuration', () => {
       ScalableDimension: 'ecs:service:DesiredCount',
       RoleARN: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::123456789012:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService']] },
     });
-    b.template.resourceCountIs('AWS::IAM::Role', 3 /* task, execution, cluster flow logs */);
+    b.template.resourceCountIs('AWS::IAM::Role', 5 /* task, execution, cluster flow logs, wake-up pipe and state machine */);
   });
 
   test('target tracking on backlog per task computed with metric math, scale-out only', () => {
@@ -313,9 +316,10 @@ describe('default configuration', () => {
       // SQS publishes nothing for a queue idle for hours: no data means an empty queue here.
       TreatMissingData: 'breaching',
     });
-    expect(alarm.Metrics[0].Expression).toBe('FILL(visible, 0) + FILL(inFlight, 0)');
+    // A wake-up counts as a message until SQS publishes the metrics of a queue that was idle.
+    expect(alarm.Metrics[0].Expression).toBe('FILL(visible, 0) + FILL(inFlight, 0) + FILL(wakeUps, 0)');
     expect(alarm.Metrics.map((m: any) => m.MetricStat?.Metric.MetricName).filter(Boolean))
-      .toEqual(['ApproximateNumberOfMessagesVisible', 'ApproximateNumberOfMessagesNotVisible']);
+      .toEqual(['ApproximateNumberOfMessagesVisible', 'ApproximateNumberOfMessagesNotVisible', 'WakeUps']);
     b.template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
       StepScalingPolicyConfiguration: { AdjustmentType: 'ExactCapacity', StepAdjustments: [{ MetricIntervalUpperBound: 0, ScalingAdjustment: 0 }] },
     });
@@ -324,7 +328,7 @@ describe('default configuration', () => {
   test('surplus tasks (running beyond in flight, none waiting) are removed, never more than the surplus', () => {
     const alarm = alarmFor(b, 'ScaleInSurplus');
     expect(alarm).toMatchObject({ Threshold: 1, EvaluationPeriods: 5, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
-    expect(alarm.Metrics[0].Expression).toBe('IF(FILL(visible, 0) < 1, running - FILL(inFlight, 0), 0)');
+    expect(alarm.Metrics[0].Expression).toBe('IF(FILL(visible, 0) + FILL(wakeUps, 0) < 1, running - FILL(inFlight, 0), 0)');
     b.template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
       StepScalingPolicyConfiguration: {
         AdjustmentType: 'ChangeInCapacity',
@@ -570,7 +574,8 @@ describe('overrides', () => {
     });
     b.template.resourceCountIs('AWS::SNS::Topic', 1);
     expect(b.worker.alarmTopic).toBe(topic);
-    b.template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: logicalId(b.stack, topic) }] }, 2);
+    // Dead letters, oldest message age, failed wake-ups.
+    b.template.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: logicalId(b.stack, topic) }] }, 3);
   });
 
   test('capacity: on-demand Fargate', () => {
@@ -735,6 +740,10 @@ describe('removalPolicy', () => {
       'Test/Worker/InputBucket/Resource: Retain/Retain',
       'Test/Worker/LogGroup/Resource: Retain/Retain',
       'Test/Worker/Queue/Resource: Retain/Retain',
+      'Test/Worker/WakeUp/DeadLetterQueue/Resource: Delete/Delete',
+      'Test/Worker/WakeUp/EventDeadLetterQueue/Resource: Delete/Delete',
+      'Test/Worker/WakeUp/Queue/Resource: Delete/Delete',
+      'Test/Worker/WakeUp/StateMachineLogs/Resource: Retain/Retain',
     ]);
   });
 
@@ -745,6 +754,10 @@ describe('removalPolicy', () => {
       'Test/Worker/InputBucket/Resource: Delete/Delete',
       'Test/Worker/LogGroup/Resource: Delete/Delete',
       'Test/Worker/Queue/Resource: Delete/Delete',
+      'Test/Worker/WakeUp/DeadLetterQueue/Resource: Delete/Delete',
+      'Test/Worker/WakeUp/EventDeadLetterQueue/Resource: Delete/Delete',
+      'Test/Worker/WakeUp/Queue/Resource: Delete/Delete',
+      'Test/Worker/WakeUp/StateMachineLogs/Resource: Delete/Delete',
     ]);
     expect(statefulPolicies(b.cluster).every(p => p.endsWith('Retain/Retain'))).toBe(true);
   });
