@@ -1,5 +1,6 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -35,6 +36,10 @@ interface WorkerSpec {
   readonly output?: { bucket: 'input' | 'own' | 'imported' | 'inputObject'; prefix?: string };
   readonly taskProtection?: boolean;
   readonly alarmTopic?: 'own' | 'imported';
+  /** Only with minTasks 0 (or unset) when true. */
+  readonly wakeUp?: boolean;
+  /** A producer's rule passed to `wakeOn()` (needs the wake-up on). */
+  readonly wakeOnRule?: boolean;
 }
 
 /** S3 key prefixes of "safe" characters, never starting with '/'. */
@@ -64,6 +69,8 @@ const workerSpec: fc.Arbitrary<WorkerSpec> = opt(capacitySpec(['arm', 'x86', 'gp
     output: opt(fc.record({ bucket: fc.constantFrom('input' as const, 'own' as const, 'imported' as const, 'inputObject' as const), prefix: opt(keyPrefix) })),
     taskProtection: opt(fc.boolean()),
     alarmTopic: opt(fc.constantFrom('own' as const, 'imported' as const)),
+    wakeUp: opt(fc.boolean()),
+    wakeOnRule: opt(fc.boolean()),
   }, { requiredKeys: ['capacity', 'container', 'maxTasks', 'source'] }).map(r => {
     const job = r.jobTimeoutS ?? 900;
     const minTasks = r.minFraction === undefined ? undefined : Math.floor(r.minFraction * r.maxTasks);
@@ -104,6 +111,9 @@ const workerSpec: fc.Arbitrary<WorkerSpec> = opt(capacitySpec(['arm', 'x86', 'gp
       output,
       taskProtection: r.taskProtection,
       alarmTopic: r.alarmTopic,
+      // wakeUp true needs minTasks 0; wakeOn needs the wake-up on (the default with minTasks 0).
+      wakeUp: r.wakeUp === true && (minTasks ?? 0) > 0 ? undefined : r.wakeUp,
+      wakeOnRule: r.wakeOnRule && (r.wakeUp ?? (minTasks ?? 0) === 0) && !(r.wakeUp === true && (minTasks ?? 0) > 0) ? true : undefined,
     };
   });
 });
@@ -167,12 +177,14 @@ function materialize(env: Env, id: string, s: WorkerSpec): BatchQueueWorkerProps
     outputPrefix: s.output?.prefix,
     taskProtection: s.taskProtection,
     alarmTopic,
+    wakeUp: s.wakeUp,
   };
 }
 
 function build(env: Env, id: string, s: WorkerSpec): BatchQueueWorker {
   const worker = new BatchQueueWorker(env.stack, id, materialize(env, id, s));
   acknowledgeUserEnvironment(s.container, worker.taskDefinition);
+  if (s.wakeOnRule) worker.wakeOn(new events.Rule(env.stack, `${id}JobsPublished`, { eventPattern: { source: ['producer.jobs'] } }));
   return worker;
 }
 
@@ -190,6 +202,7 @@ describe('BatchQueueWorker properties', () => {
     fc.oneof(fc.integer({ min: 5001, max: 1e6 }), fc.integer({ min: -10, max: 0 }), fc.double({ min: 1.01, max: 99.9, noInteger: true, noNaN: true }))
       .map(n => breaker<WorkerSpec>(`maxTasks ${n}`, s => ({ ...s, maxTasks: n, minTasks: undefined }))),
     fc.integer({ min: -100, max: -1 }).map(n => breaker<WorkerSpec>(`minTasks ${n}`, s => ({ ...s, minTasks: n }))),
+    fc.integer({ min: 1, max: 5000 }).map(m => breaker<WorkerSpec>(`wakeUp true with minTasks ${m}`, s => ({ ...s, minTasks: Math.min(m, s.maxTasks), maxTasks: Math.max(m, s.maxTasks), wakeUp: true }))),
     fc.integer({ min: 1, max: 100 }).map(d => breaker<WorkerSpec>(`minTasks = maxTasks + ${d}`, s => ({ ...s, minTasks: Math.min(s.maxTasks + d, 5000), maxTasks: Math.min(s.maxTasks, 4999) }))),
     fc.oneof(fc.constant(0), fc.integer({ min: MAX_VISIBILITY + 1, max: 10 * MAX_VISIBILITY }))
       .map(t => breaker<WorkerSpec>(`jobTimeout ${t} s`, s => ({ ...s, jobTimeoutS: sec(t), visibilityS: undefined, source: s.source.kind === 'queue' ? { kind: 'bucket' } : s.source }))),
