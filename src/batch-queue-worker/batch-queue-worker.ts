@@ -14,6 +14,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { acknowledgeResourceWildcards } from './policy-findings';
+import { WAKE_UP_METRIC, WAKE_UP_NAMESPACE, WakeUpPath } from './wake-up';
 import { deadLetterQueueAlarm } from '../core/alarms';
 import { Capacity } from '../core/capacity';
 import { WorkloadCluster } from '../core/cluster';
@@ -23,7 +24,6 @@ import { allowAlarmsToPublish, allowServiceToUseKey, buildBucket, buildQueue, bu
 import { allowNfs, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
 import { buildWorkloadTask } from '../core/task-definition';
 import { warn, WarningId } from '../core/warnings';
-import { WAKE_UP_METRIC, WAKE_UP_NAMESPACE, WakeUpPath } from './wake-up';
 
 /** SQS caps the visibility timeout at 12 hours. */
 const MAX_VISIBILITY_SECONDS = 12 * 60 * 60;

@@ -5,9 +5,9 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as pipes from 'aws-cdk-lib/aws-pipes';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sfnTasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { WorkloadCluster } from '../core/cluster';
 import { allowServiceToUseKey, buildQueue, suppressGuardRule } from '../core/resources';
@@ -169,7 +169,9 @@ export class WakeUpPath extends Construct {
     const stack = Stack.of(this);
     const cluster = props.cluster.cluster.clusterArn;
     const service = props.service.serviceArn;
-    const retry: sfn.RetryProps = { errors: [sfn.Errors.TASKS_FAILED], maxAttempts: 3, interval: Duration.seconds(1), backoffRate: 2, jitterStrategy: sfn.JitterType.FULL };
+    const retry: sfn.RetryProps = {
+      errors: [sfn.Errors.TASKS_FAILED], maxAttempts: 3, interval: Duration.seconds(1), backoffRate: 2, jitterStrategy: sfn.JitterType.FULL,
+    };
 
     const describe = sfnTasks.CallAwsService.jsonata(this, 'DescribeService', {
       comment: 'Reads the desired count and status of the service',
