@@ -53,6 +53,9 @@ export interface BatchQueueWorkerProps extends WorkloadContainerOptions, Placeme
    * through one request per second, and an EventBridge Pipe hands them to a Step Functions Express
    * state machine that raises the service's desired count from 0 to `max(minTasks, 1)`, and only from 0.
    * No Lambda function. The scaling alarms stay as the backstop. Only meaningful with `minTasks` 0.
+   * In queue-only mode the path is created by the first `wakeOn()` call; the idle and surplus alarms
+   * count wake-ups either way (one more metric in two alarms, 0.20 USD a month): set `false` when no
+   * event tells that a job was sent.
    * @default - true when `minTasks` is 0
    */
   readonly wakeUp?: boolean;
