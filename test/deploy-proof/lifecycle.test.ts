@@ -5,10 +5,12 @@
  * `graph.ts`; the first half of this file shows the graph and each rule catching its defect on a tiny
  * hand-written template, the second half runs them over the construct scenarios and the example app.
  */
-import { Duration, Stack } from 'aws-cdk-lib';
-import { CfnTemplate, DeployModel, StackTemplate, stackTemplates } from './graph';
+import { CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { CfnTemplate, DeployModel, listOf, ResourceNode, StackTemplate, stackTemplates } from './graph';
 import { deletionBlockers, orderChecks, orderProblems, OrderRule, retainedOnDelete } from './lifecycle';
 import { G5, IMAGE, M7G, ScenarioName, scenarioTemplates, workloadStack } from './scenarios';
+import { logicalIdOf } from './template';
 import { BatchQueueWorker, Capacity, DaemonAgent, InferenceService, LoadBalancerType, WorkloadCluster } from '../../src';
 
 // ---------------------------------------------------------------------------------------------
@@ -342,5 +344,135 @@ describe('deletion blockers with allowDestroy', () => {
   ])('%s: nothing blocks cdk destroy', (_name, make) => {
     const { stack } = workloadStack(make, { cluster: { allowDestroy: true } });
     expect(deletionBlockers(stackTemplates(stack)[0].template)).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Issue 14: the wake-up path of a BatchQueueWorker (rule → FIFO gate → EventBridge Pipe → Step
+// Functions Express → ECS). Each pair below must be ordered; CloudFormation deletes in reverse.
+
+/** One pair of the wake-up path: `after` must be created after (and deleted before) `before`. */
+interface WakeUpOrder {
+  readonly after: string;
+  readonly before: string;
+  readonly ok: boolean;
+  readonly message: string;
+}
+
+/** Every ordered pair the wake-up path needs, found from the templates (pipes, their roles, targets and sources). */
+function wakeUpOrderChecks(input: CfnTemplate | StackTemplate[]): WakeUpOrder[] {
+  const model = new DeployModel(input);
+  const checks: WakeUpOrder[] = [];
+  const policies = [...model.ofType('AWS::IAM::Policy'), ...model.ofType('AWS::IAM::ManagedPolicy')];
+  const policiesOf = (role: ResourceNode) => policies.filter(p => listOf(p.properties.Roles).some(r => model.resolve(p.stackName, r) === role));
+  const check = (after: ResourceNode, before: ResourceNode, why: string) => checks.push({
+    after: model.name(after),
+    before: model.name(before),
+    ok: model.dependsOn(after, before),
+    message: `${model.name(after)} (${after.type}) does not depend on ${model.name(before)} (${before.type}): ${why}`,
+  });
+
+  for (const pipe of model.ofType('AWS::Pipes::Pipe')) {
+    const role = model.resolveOfType(pipe.stackName, pipe.properties.RoleArn, 'AWS::IAM::Role');
+    if (role) {
+      for (const policy of policiesOf(role)) {
+        check(pipe, policy, 'the pipe polls its source as soon as it exists; without the policy of its role its first ReceiveMessage ' +
+          'and StartSyncExecution calls are denied, and on cdk destroy the policy may go while the pipe still runs.');
+      }
+    }
+    const target = model.resolve(pipe.stackName, pipe.properties.Target);
+    if (target) {
+      check(pipe, target, 'the pipe would start executions of a state machine that does not exist yet (or no longer exists on cdk destroy).');
+      if (target.type === 'AWS::StepFunctions::StateMachine') {
+        // What the state machine acts on: the ECS services its role may update.
+        const machineRole = model.resolveOfType(target.stackName, target.properties.RoleArn, 'AWS::IAM::Role');
+        const services = machineRole ? policiesOf(machineRole).flatMap(p => model.refsIn(p.stackName, p.properties.PolicyDocument))
+          .filter(n => n.type === 'AWS::ECS::Service') : [];
+        for (const service of services) {
+          check(pipe, service, 'a wake-up request could reach the state machine before the service it updates exists, and on cdk destroy ' +
+            'the pipe could still call UpdateService on a service being deleted.');
+        }
+      }
+    }
+    const source = model.resolve(pipe.stackName, pipe.properties.Source);
+    if (source) check(pipe, source, 'CreatePipe fails when its source queue does not exist.');
+  }
+
+  for (const machine of model.ofType('AWS::StepFunctions::StateMachine')) {
+    const role = model.resolveOfType(machine.stackName, machine.properties.RoleArn, 'AWS::IAM::Role');
+    if (!role) continue;
+    for (const policy of policiesOf(role)) {
+      check(machine, policy, 'CreateStateMachine checks that the role may deliver logs ("The state machine IAM Role is not authorized to ' +
+        'access the Log Destination"), and its first executions call ECS and CloudWatch with that policy.');
+    }
+  }
+
+  for (const rule of model.ofType('AWS::Events::Rule')) {
+    for (const target of listOf(rule.properties.Targets)) {
+      for (const expr of [target?.Arn, target?.DeadLetterConfig?.Arn]) {
+        const queue = model.resolveOfType(rule.stackName, expr, 'AWS::SQS::Queue');
+        if (queue) check(rule, queue, 'the rule would deliver to a queue that does not exist yet, and on cdk destroy to one already deleted.');
+      }
+    }
+  }
+  return checks;
+}
+
+function wakeUpOrderProblems(input: CfnTemplate | StackTemplate[]): string[] {
+  return wakeUpOrderChecks(input).filter(c => !c.ok).map(c => c.message);
+}
+
+describe('BatchQueueWorker wake-up path (default worker)', () => {
+  const { stack, workload: worker } = workloadStack((s, c) => new BatchQueueWorker(s, 'Worker', { cluster: c, image: IMAGE, maxTasks: 10 }));
+  const template = stackTemplates(stack)[0].template;
+  const path = worker.node.findChild('WakeUp');
+  const id = (c: IConstruct) => logicalIdOf(c);
+  const pipe = id(path.node.findChild('Pipe'));
+  const pipeRole = path.node.findChild('PipeRole');
+  const machine = id(worker.wakeUpStateMachine!);
+  const machineRole = path.node.findChild('StateMachineRole');
+  const pipePolicy = id(pipeRole.node.findChild('Permissions'));
+  const machinePolicy = id(machineRole.node.findChild('Permissions'));
+  const pair = (after: string, before: string) => expect.objectContaining({ after, before });
+
+  test('the pipe is created after its role\'s policy, the state machine and the service; the state machine after its role\'s policy', () => {
+    const checks = wakeUpOrderChecks(template);
+    // The checks look at exactly the pairs of the wake-up path (plus the job queue targets of the rule).
+    expect(checks).toEqual(expect.arrayContaining([
+      pair(pipe, pipePolicy),
+      pair(pipe, machine),
+      pair(pipe, id(worker.service)),
+      pair(pipe, id(path.node.findChild('Queue'))),
+      pair(machine, machinePolicy),
+      pair(id(worker.rule!), id(path.node.findChild('Queue'))),
+      pair(id(worker.rule!), id(path.node.findChild('EventDeadLetterQueue'))),
+    ]));
+    expect(wakeUpOrderProblems(template)).toEqual([]);
+    // The ordering rules of lifecycle.ts hold as well.
+    expect(orderProblems(template)).toEqual([]);
+  });
+
+  test('a pipe or state machine racing its role\'s policy is caught', () => {
+    const broken: CfnTemplate = JSON.parse(JSON.stringify(template));
+    delete broken.Resources![pipe].DependsOn;
+    delete broken.Resources![machine].DependsOn;
+    expect(wakeUpOrderProblems(broken)).toEqual([
+      expect.stringMatching(new RegExp(`^${pipe} \\(AWS::Pipes::Pipe\\) does not depend on ${pipePolicy} \\(AWS::IAM::ManagedPolicy\\): the pipe polls its source`)),
+      expect.stringMatching(new RegExp(`^${machine} \\(AWS::StepFunctions::StateMachine\\) does not depend on ${machinePolicy} \\(AWS::IAM::ManagedPolicy\\): CreateStateMachine`)),
+    ]);
+  });
+
+  test('the example app\'s wake-up path is ordered too (its cluster in another stack)', () => {
+    const checks = wakeUpOrderChecks(scenarioTemplates('example app (5 stacks)'));
+    expect(checks.filter(c => /\/PdfToTextWakeUpPipe[0-9A-F]{8}$/.test(c.after)).length).toBeGreaterThanOrEqual(4);
+    expect(checks.filter(c => !c.ok).map(c => c.message)).toEqual([]);
+  });
+
+  test('nothing of the wake-up path blocks cdk destroy; only the state machine\'s log group is retained (the worker\'s removalPolicy)', () => {
+    expect(deletionBlockers(template)).toEqual([]);
+    const wakeUpIds = new Set(path.node.findAll().filter(c => CfnElement.isCfnElement(c)).map(c => stack.getLogicalId(c as CfnElement)));
+    expect(wakeUpIds.size).toBeGreaterThan(5);
+    const retained = retainedOnDelete(template).filter(r => wakeUpIds.has(r.split(' ')[0]));
+    expect(retained).toEqual([`${id(path.node.findChild('StateMachineLogs'))} (AWS::Logs::LogGroup)`]);
   });
 });

@@ -104,6 +104,86 @@ function workerHops(t: AppTemplates, worker: BatchQueueWorker, cluster: Workload
       { caller: service('logging.s3.amazonaws.com'), action: 's3:PutObject', resource: `${accessLogs}/SomeoneElse/2026-01-01-00-00-00-0123`, context: own(bucket) }),
     deny('S3 delivers access logs of another account\'s bucket under the worker\'s prefix',
       { caller: service('logging.s3.amazonaws.com'), action: 's3:PutObject', resource: `${accessLogs}/${logPrefix}x`, context: { 'aws:SourceArn': 'arn:aws:s3:::someone-elses-bucket', 'aws:SourceAccount': OTHER_ACCOUNT } }),
+    ...wakeUpHops(t, worker, cluster),
+  ];
+}
+
+/**
+ * The wake-up path of a worker: rule → FIFO gate queue → EventBridge Pipe → Step Functions Express →
+ * ECS DescribeServices / UpdateService and CloudWatch PutMetricData; its failure alarm → alarm topic.
+ */
+function wakeUpHops(t: AppTemplates, worker: BatchQueueWorker, cluster: WorkloadCluster): Row[] {
+  const path = worker.node.tryFindChild('WakeUp');
+  if (!path || !worker.wakeUpStateMachine || !worker.wakeUpFailureAlarm) {
+    throw new Error(`${worker.node.path} has no wake-up path, which a worker with minTasks 0 and an input bucket has by default`);
+  }
+  const key = t.arnOf(cluster.encryptionKey);
+  const rule = t.arnOf(worker.rule!);
+  const topic = t.arnOf(worker.alarmTopic);
+  const gate = t.arnOf(path.node.findChild('Queue'));
+  const eventDlq = t.arnOf(path.node.findChild('EventDeadLetterQueue'));
+  const pipeRoleConstruct = path.node.findChild('PipeRole');
+  const pipeRoleArn = t.arnOf(pipeRoleConstruct);
+  const pipeRole = role(pipeRoleConstruct);
+  const pipeId = logicalIdOf(path.node.findChild('Pipe'));
+  const pipe = arn('pipes', `pipe/${t.of(Stack.of(worker)).physicalName(pipeId)}`);
+  const machine = t.arnOf(worker.wakeUpStateMachine);
+  const machineRoleConstruct = path.node.findChild('StateMachineRole');
+  const machineRoleArn = t.arnOf(machineRoleConstruct);
+  const machineRole = role(machineRoleConstruct);
+  const ecsService = t.arnOf(worker.service);
+  const clusterArn = t.arnOf(cluster.cluster);
+  const otherService = ecsService.replace(/\/[^/]+$/, '/SomeoneElsesService');
+  const failureAlarm = t.arnOf(worker.wakeUpFailureAlarm);
+  const viaGate = { service: 'sqs', resourceArn: gate } as const;
+  const otherAccount = (resource: string) => ({ 'aws:SourceArn': resource, 'aws:SourceAccount': OTHER_ACCOUNT });
+  const inCluster = { 'ecs:cluster': clusterArn };
+  const events = service('events.amazonaws.com');
+  return [
+    // The rule (and any rule of this account given to wakeOn) → the gate, and its undeliverable events → the event dead-letter queue.
+    allow('events sends a wake-up request to the gate from the worker\'s rule', { caller: events, action: 'sqs:SendMessage', resource: gate, context: own(rule) }),
+    allow('events sends a wake-up request to the gate from a producer\'s rule of this account (wakeOn)',
+      { caller: events, action: 'sqs:SendMessage', resource: gate, context: own(arn('events', 'rule/ProducerOrders')) }),
+    allow('events encrypts for the gate (GenerateDataKey)', kmsHop(events, 'kms:GenerateDataKey', key, { ...viaGate, viaService: false }, own(rule))),
+    allow('events encrypts for the gate (Decrypt)', kmsHop(events, 'kms:Decrypt', key, { ...viaGate, viaService: false }, own(rule))),
+    allow('events sends an undeliverable event to the wake-up event dead-letter queue', { caller: events, action: 'sqs:SendMessage', resource: eventDlq, context: own(rule) }),
+    allow('events encrypts for the wake-up event dead-letter queue',
+      kmsHop(events, 'kms:GenerateDataKey', key, { service: 'sqs', resourceArn: eventDlq, viaService: false }, own(rule))),
+    deny('events sends to the gate on behalf of another account\'s rule',
+      { caller: events, action: 'sqs:SendMessage', resource: gate, context: otherAccount(arn('events', 'rule/SomeoneElsesRule', OTHER_ACCOUNT)) }),
+    deny('events sends to the wake-up event dead-letter queue on behalf of another account\'s rule',
+      { caller: events, action: 'sqs:SendMessage', resource: eventDlq, context: otherAccount(arn('events', 'rule/SomeoneElsesRule', OTHER_ACCOUNT)) }),
+    deny('a role of another account sends to the gate', { caller: otherAccountRole(), action: 'sqs:SendMessage', resource: gate }),
+    deny('events sends to the gate over plain HTTP', { caller: events, action: 'sqs:SendMessage', resource: gate, context: { ...own(rule), ...notHttps } }),
+    // The pipe: polls the gate and starts the state machine synchronously.
+    allow('pipes assumes the pipe role for a pipe of this account', assumeRoleHop(pipeRoleArn, service('pipes.amazonaws.com'), own(pipe))),
+    deny('pipes assumes the pipe role for another account\'s pipe',
+      assumeRoleHop(pipeRoleArn, service('pipes.amazonaws.com'), otherAccount(arn('pipes', 'pipe/SomeoneElsesPipe', OTHER_ACCOUNT)))),
+    allow('the pipe role receives wake-up requests from the gate', { caller: pipeRole, action: 'sqs:ReceiveMessage', resource: gate }),
+    allow('the pipe role deletes a handled wake-up request', { caller: pipeRole, action: 'sqs:DeleteMessage', resource: gate }),
+    allow('the pipe role reads the gate\'s attributes', { caller: pipeRole, action: 'sqs:GetQueueAttributes', resource: gate }),
+    allow('the pipe role decrypts wake-up requests', kmsHop(pipeRole, 'kms:Decrypt', key, viaGate)),
+    allow('the pipe role starts a synchronous execution of the state machine', { caller: pipeRole, action: 'states:StartSyncExecution', resource: machine }),
+    deny('the pipe role starts an execution of another state machine', { caller: pipeRole, action: 'states:StartSyncExecution', resource: arn('states', 'stateMachine:SomeoneElsesMachine') }),
+    deny('the pipe role receives from the worker\'s job queue', { caller: pipeRole, action: 'sqs:ReceiveMessage', resource: t.arnOf(worker.queue) }),
+    deny('the pipe role updates the service itself', { caller: pipeRole, action: 'ecs:UpdateService', resource: ecsService, context: inCluster }),
+    // The state machine: reads the service, raises its desired count from 0, records the wake-up.
+    allow('states assumes the wake-up state machine role for a state machine of this account', assumeRoleHop(machineRoleArn, service('states.amazonaws.com'), own(machine))),
+    deny('states assumes the wake-up state machine role for another account',
+      assumeRoleHop(machineRoleArn, service('states.amazonaws.com'), otherAccount(arn('states', 'stateMachine:x', OTHER_ACCOUNT)))),
+    allow('the state machine role describes the service', { caller: machineRole, action: 'ecs:DescribeServices', resource: ecsService, context: inCluster }),
+    allow('the state machine role updates the service\'s desired count', { caller: machineRole, action: 'ecs:UpdateService', resource: ecsService, context: inCluster }),
+    deny('the state machine role updates another service of the cluster', { caller: machineRole, action: 'ecs:UpdateService', resource: otherService, context: inCluster }),
+    deny('the state machine role deletes the service', { caller: machineRole, action: 'ecs:DeleteService', resource: ecsService, context: inCluster }),
+    allow('the state machine role records a wake-up in its namespace',
+      { caller: machineRole, action: 'cloudwatch:PutMetricData', resource: '*', context: { 'cloudwatch:namespace': 'cdk-ecs-workloads' } }),
+    deny('the state machine role puts metric data in another namespace',
+      { caller: machineRole, action: 'cloudwatch:PutMetricData', resource: '*', context: { 'cloudwatch:namespace': 'AWS/ECS' } }),
+    deny('the state machine role starts its own state machine', { caller: machineRole, action: 'states:StartSyncExecution', resource: machine }),
+    // The failure alarm.
+    allow('cloudwatch publishes the wake-up failure alarm to the alarm topic', { caller: service('cloudwatch.amazonaws.com'), action: 'sns:Publish', resource: topic, context: own(failureAlarm) }),
+    allow('cloudwatch encrypts the wake-up failure alarm for the alarm topic',
+      kmsHop(service('cloudwatch.amazonaws.com'), 'kms:GenerateDataKey', key, { service: 'sns', resourceArn: topic, viaService: false }, own(failureAlarm))),
   ];
 }
 

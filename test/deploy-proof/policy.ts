@@ -31,7 +31,7 @@ export type Caller =
 export interface Hop {
   readonly caller: Caller;
   readonly action: string;
-  /** The ARN of the resource. */
+  /** The ARN of the resource, or `*` for an action called without one (its resource types all optional). */
   readonly resource: string;
   /** Request context, on top of the defaults (TLS on, `aws:PrincipalArn`, `aws:PrincipalAccount`, ...). */
   readonly context?: Context;
@@ -105,10 +105,24 @@ export async function evaluateHop(scope: AppTemplates | App | Stack, hop: Hop): 
   if (response.resultType === 'error') {
     throw new Error(`${label}: iam-simulate rejected the request: ${response.errors.message} ${JSON.stringify(response.errors)}`);
   }
-  if (response.resultType !== 'single') throw new Error(`${label}: give a concrete resource ARN, not a pattern (${hop.resource})`);
-  const analysis = response.result.analysis;
-  const reasons = explain(analysis, caller, target).map(unrewrite);
-  const ignored = response.result.ignoredContextKeys ?? [];
+  let analysis: RequestAnalysis | undefined;
+  let ignored: string[];
+  if (response.resultType === 'single') {
+    analysis = response.result.analysis;
+    ignored = response.result.ignoredContextKeys ?? [];
+  } else if (hop.resource === '*') {
+    // `*` for an action whose resource types are all optional (cloudwatch:PutMetricData without a
+    // dataset): AWS authorizes the call against `*`. iam-simulate answers per resource type, and
+    // leaves out the analyses that were implicitly denied.
+    const found = response.results.find(r => r.analysis.result === response.overallResult) ?? response.results[0];
+    analysis = found?.analysis;
+    ignored = found?.ignoredContextKeys ?? [];
+  } else {
+    throw new Error(`${label}: give a concrete resource ARN, not a pattern (${hop.resource})`);
+  }
+  const reasons = analysis
+    ? explain(analysis, caller, target).map(unrewrite)
+    : [`no statement allows it on * with this request context ${JSON.stringify(hop.context ?? {})}`];
   if (ignored.length > 0) reasons.push(`context keys not applicable to ${hop.action}, ignored: ${ignored.map(unrewrite).join(', ')}`);
   if (caller.unloaded.length > 0) reasons.push(`AWS managed policies of the caller not loaded (their permissions are missing): ${caller.unloaded.join(', ')}`);
   const decision = response.overallResult === 'Allowed' ? 'ALLOW' : 'DENY';
