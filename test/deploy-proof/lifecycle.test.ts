@@ -453,9 +453,9 @@ describe('BatchQueueWorker wake-up path (default worker)', () => {
   });
 
   test('a pipe or state machine racing its role\'s policy is caught', () => {
-    const broken: CfnTemplate = JSON.parse(JSON.stringify(template));
-    delete broken.Resources![pipe].DependsOn;
-    delete broken.Resources![machine].DependsOn;
+    const broken = JSON.parse(JSON.stringify(template));
+    delete broken.Resources[pipe].DependsOn;
+    delete broken.Resources[machine].DependsOn;
     expect(wakeUpOrderProblems(broken)).toEqual([
       expect.stringMatching(new RegExp(`^${pipe} \\(AWS::Pipes::Pipe\\) does not depend on ${pipePolicy} \\(AWS::IAM::ManagedPolicy\\): the pipe polls its source`)),
       expect.stringMatching(new RegExp(`^${machine} \\(AWS::StepFunctions::StateMachine\\) does not depend on ${machinePolicy} \\(AWS::IAM::ManagedPolicy\\): CreateStateMachine`)),
