@@ -36,6 +36,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@cloud-copilot/iam-simulate@^0.1.173',
     // Resolves the package's own name to src/ when ts-node runs examples/.
     'tsconfig-paths@^4',
+    // Evaluates the JSONata of the wake-up state machine in its tests, as Step Functions does (MIT).
+    'jsonata@^2.2.2',
   ],
 
   // Integ snapshots are verified by our own task (see `integ` below).

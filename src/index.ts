@@ -3,6 +3,8 @@ export { Capacity, CapacityKind } from './core/capacity';
 export type { Ec2CapacityOptions, FargateSpotOptions } from './core/capacity';
 export { WorkloadCluster } from './core/cluster';
 export type { AsgCapacityOptions, WorkloadAsgCapacity, WorkloadClusterProps } from './core/cluster';
+export { WorkloadDashboard } from './core/dashboard';
+export type { WorkloadDashboardProps } from './core/dashboard';
 export type { SidecarContainerOptions, WorkloadContainerBaseOptions, WorkloadContainerOptions } from './core/container-options';
 export type { PlacementOptions } from './core/service';
 export { WorkloadVolume, WorkloadVolumeKind } from './core/volumes';

@@ -14,11 +14,12 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { acknowledgeResourceWildcards } from './policy-findings';
-import { WAKE_UP_METRIC, WAKE_UP_NAMESPACE, WakeUpPath } from './wake-up';
+import { WAKE_UP_HOLD_METRIC, WAKE_UP_METRIC, WAKE_UP_NAMESPACE, WakeUpPath } from './wake-up';
 import { deadLetterQueueAlarm } from '../core/alarms';
 import { Capacity } from '../core/capacity';
 import { WorkloadCluster } from '../core/cluster';
 import { WorkloadContainerOptions } from '../core/container-options';
+import { DashboardSection, graph } from '../core/dashboard';
 import { checkOrder, checkRange, isUnresolved, show, ValidationError } from '../core/errors';
 import { allowAlarmsToPublish, allowServiceToUseKey, buildBucket, buildQueue, buildTopic, checkRemovalPolicy, suppressGuardRule } from '../core/resources';
 import { allowNfs, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
@@ -391,6 +392,7 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
     this.oldestMessageAgeAlarm.addAlarmAction(notify);
 
     if (this.rule && this.wakeCount !== undefined) this.wakeOn(this.rule);
+    props.cluster._addDashboardSection(this.dashboardSection());
   }
 
   /**
@@ -435,6 +437,21 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
       dimensionsMap: { ClusterName: this.cluster.cluster.clusterName, ServiceName: this.service.serviceName },
       period: Duration.minutes(1),
       statistic: 'Sum',
+      ...props,
+    });
+  }
+
+  /**
+   * 1 in each minute from a wake-up to 15 minutes after it: the time SQS may take to publish the
+   * metrics of a queue it had found inactive. The scale-in alarms read it only while SQS publishes nothing.
+   */
+  public metricWakeUpHold(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: WAKE_UP_NAMESPACE,
+      metricName: WAKE_UP_HOLD_METRIC,
+      dimensionsMap: { ClusterName: this.cluster.cluster.clusterName, ServiceName: this.service.serviceName },
+      period: Duration.minutes(1),
+      statistic: 'Maximum',
       ...props,
     });
   }
@@ -716,11 +733,15 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
         // No desired-count datapoint reads as "no task wanted" (Container Insights may publish none for
         // an empty service), but only while no job is in flight (both counts are never negative, so
         // their sum is below 1 only when both are): a late datapoint while tasks work must not add one.
-        expression: 'IF(FILL(desired, 0) + FILL(inFlight, 0) < 1, visible, 0)',
+        // A wake-up in the same minute has started a task already (Container Insights may not show it yet).
+        expression: this.wakeCount === undefined
+          ? 'IF(FILL(desired, 0) + FILL(inFlight, 0) < 1, visible, 0)'
+          : 'IF(FILL(desired, 0) + FILL(inFlight, 0) + FILL(wakeUps, 0) < 1, visible, 0)',
         usingMetrics: {
           visible: this.metricVisibleMessages(),
           inFlight: this.metricInFlightMessages(),
           desired: this.containerInsightsMetric('DesiredTaskCount', 'Maximum'),
+          ...this.wakeCount === undefined ? {} : { wakeUps: this.metricWakeUps() },
         },
         period,
         label: 'Messages waiting while no task is wanted',
@@ -745,7 +766,7 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
     const period = Duration.minutes(1);
     const visible = this.metricVisibleMessages();
     const inFlight = this.metricInFlightMessages();
-    const wakeUps: Record<string, cloudwatch.IMetric> = this.wakeCount === undefined ? {} : { wakeUps: this.metricWakeUps() };
+    const hold: Record<string, cloudwatch.IMetric> = this.wakeCount === undefined ? {} : { hold: this.metricWakeUpHold() };
 
     const surplus = new appscaling.StepScalingAction(this, 'ScaleInSurplus', {
       scalingTarget: this.scalableTarget,
@@ -764,9 +785,8 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
         // datapoint gives no value (no action) rather than a guess.
         expression: this.wakeCount === undefined
           ? 'IF(FILL(visible, 0) < 1, running - FILL(inFlight, 0), 0)'
-          // A wake-up counts as a job waiting while SQS has not yet resumed the queue's metrics.
-          : 'IF(FILL(visible, 0) + FILL(wakeUps, 0) < 1, running - FILL(inFlight, 0), 0)',
-        usingMetrics: { visible, inFlight, running: this.metricRunningTasks(), ...wakeUps },
+          : `IF(FILL(visible, 0) + ${WAKE_UP_HOLD} < 1, running - FILL(inFlight, 0), 0)`,
+        usingMetrics: { visible, inFlight, running: this.metricRunningTasks(), ...hold },
         period,
         label: 'Running tasks without a job',
       }),
@@ -788,8 +808,8 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
       metric: new cloudwatch.MathExpression({
         // SQS publishes the in-flight count only while messages are in flight, and nothing at all for a
         // queue idle for about six hours: both absences mean "no message".
-        expression: this.wakeCount === undefined ? 'FILL(visible, 0) + FILL(inFlight, 0)' : 'FILL(visible, 0) + FILL(inFlight, 0) + FILL(wakeUps, 0)',
-        usingMetrics: { visible, inFlight, ...wakeUps },
+        expression: this.wakeCount === undefined ? 'FILL(visible, 0) + FILL(inFlight, 0)' : `FILL(visible, 0) + FILL(inFlight, 0) + ${WAKE_UP_HOLD}`,
+        usingMetrics: { visible, inFlight, ...hold },
         period,
         label: 'Messages visible or in flight',
       }),
@@ -799,6 +819,32 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
       // A queue that publishes nothing is inactive, hence empty. Protected tasks finish their job first.
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     }).addAlarmAction(new cwActions.ApplicationScalingAction(idle));
+  }
+
+  private dashboardSection(): DashboardSection {
+    const children = (...ids: string[]) => ids.map(id => this.node.tryFindChild(id))
+      .filter((c): c is cloudwatch.Alarm => c instanceof cloudwatch.Alarm);
+    return {
+      workload: this,
+      title: `Queue worker ${this.node.path}`,
+      widgets: () => [
+        graph('Jobs waiting and in progress', [this.metricVisibleMessages({ label: 'Waiting' }), this.metricInFlightMessages({ label: 'In progress' })],
+          [this.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum', label: 'Age of the oldest (s)' })]),
+        graph('Tasks', [
+          this.metricRunningTasks({ label: 'Running' }),
+          this.containerInsightsMetric('DesiredTaskCount', 'Maximum', { label: 'Desired' }),
+        ], this.wakeCount === undefined ? [] : [this.metricWakeUps({ label: 'Wake-ups' })]),
+        graph('Failed jobs', this.deadLetterQueue
+          ? [this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum', label: 'In the dead-letter queue' })]
+          : [this.metricBacklogPerTask({ label: 'Waiting per running task' })]),
+      ],
+      operatorAlarms: () => [
+        ...this.deadLetterQueueAlarm ? [this.deadLetterQueueAlarm] : [],
+        this.oldestMessageAgeAlarm,
+        ...this.wakeUpPath ? [this.wakeUpPath.failureAlarm] : [],
+      ],
+      scalingAlarms: () => children('ScaleOutFromZeroAlarm', 'ScaleInSurplusAlarm', 'ScaleInWhenIdleAlarm'),
+    };
   }
 
   private containerInsightsMetric(metricName: string, statistic: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
@@ -819,6 +865,13 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
  * than the whole backlog, which would scale out as if no task ran.
  */
 const BACKLOG_PER_TASK = 'visible / IF(running < 1, 1, running)';
+
+/**
+ * The wake-up hold, counted only where SQS publishes no visible-message datapoint: right after a
+ * wake-up SQS may stay silent for up to 15 minutes, and that silence must not read as an empty queue.
+ * Once SQS publishes, the queue's own counts decide.
+ */
+const WAKE_UP_HOLD = 'FILL(IF(FILL(visible, -1) < 0, hold, 0), 0)';
 
 function checkKeyPrefix(scope: Construct, prop: string, value: string | undefined): void {
   if (value === undefined || Token.isUnresolved(value)) return;

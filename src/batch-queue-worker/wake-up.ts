@@ -13,9 +13,17 @@ import { WorkloadCluster } from '../core/cluster';
 import { allowServiceToUseKey, buildQueue, suppressGuardRule } from '../core/resources';
 import { WorkloadRole } from '../core/roles';
 
-/** Namespace and name of the metric a wake-up publishes. */
+/** Namespace and name of the metric a wake-up publishes: 1 in the minute of the wake-up. */
 export const WAKE_UP_NAMESPACE = 'cdk-ecs-workloads';
 export const WAKE_UP_METRIC = 'WakeUps';
+/**
+ * A wake-up also publishes 1 for this metric for the minute of the wake-up and each of the
+ * {@link WAKE_UP_HOLD_MINUTES} minutes after it (CloudWatch accepts timestamps up to two hours ahead):
+ * SQS may take up to 15 minutes to publish the metrics of a queue it had found inactive, and the
+ * idle scale-in must not read that silence as an empty queue meanwhile.
+ */
+export const WAKE_UP_HOLD_METRIC = 'WakeUpHold';
+export const WAKE_UP_HOLD_MINUTES = 15;
 
 /** @internal */
 export interface WakeUpPathProps {
@@ -190,22 +198,17 @@ export class WakeUpPath extends Construct {
       iamResources: [service],
     }).addRetry(retry);
     // A custom state: CallAwsService grants PutMetricData without the namespace condition added below.
+    const dimensions = `[{ 'Name': 'ClusterName', 'Value': '${props.cluster.cluster.clusterName}' }, { 'Name': 'ServiceName', 'Value': '${props.service.serviceName}' }]`;
     const record = new sfn.CustomState(this, 'RecordWakeUp', {
       stateJson: {
         Type: 'Task',
-        Comment: 'Records the wake-up, which keeps the idle scale-in from undoing it before SQS publishes the queue\'s metrics again',
+        Comment: 'Records the wake-up, and holds the idle scale-in off for the minutes SQS may take to publish the queue\'s metrics again',
         Resource: `arn:${stack.partition}:states:::aws-sdk:cloudwatch:putMetricData`,
         Arguments: {
           Namespace: WAKE_UP_NAMESPACE,
-          MetricData: [{
-            MetricName: WAKE_UP_METRIC,
-            Dimensions: [
-              { Name: 'ClusterName', Value: props.cluster.cluster.clusterName },
-              { Name: 'ServiceName', Value: props.service.serviceName },
-            ],
-            Value: 1,
-            Unit: 'Count',
-          }],
+          MetricData: `{% $append([{ 'MetricName': '${WAKE_UP_METRIC}', 'Dimensions': ${dimensions}, 'Value': 1, 'Unit': 'Count' }], ` +
+            `$map([0..${WAKE_UP_HOLD_MINUTES}], function($m) { { 'MetricName': '${WAKE_UP_HOLD_METRIC}', 'Dimensions': ${dimensions}, 'Value': 1, 'Unit': 'Count', ` +
+            '\'Timestamp\': $fromMillis($millis() + $m * 60000) } })) %}',
         },
         Retry: [{ ErrorEquals: [sfn.Errors.TASKS_FAILED], IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL' }],
       },

@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, DependencyGroup, IDependable } from 'constructs';
+import type { DashboardSection, WorkloadDashboard } from './dashboard';
 import { checkLogRetention, checkName, checkOrder, checkRange, isUnresolved, show, ValidationError } from './errors';
 import { acknowledgeReplication, buildTopic, checkRemovalPolicy, enableEventBridge, suppressGuardRule } from './resources';
 import { WorkloadRole } from './roles';
@@ -247,6 +248,8 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
   private readonly removalPolicy: RemovalPolicy;
   private readonly associations = new DependencyGroup();
   private readonly vpcEndpointsForEc2?: () => void;
+  private readonly dashboardSections: DashboardSection[] = [];
+  private readonly dashboards: WorkloadDashboard[] = [];
 
   /**
    * @param scope The construct that contains this cluster, usually a `Stack`.
@@ -323,6 +326,18 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
   /** The EC2 capacity providers added so far. */
   public get asgCapacity(): WorkloadAsgCapacity[] {
     return [...this.asgCapacities];
+  }
+
+  /** Shows a workload on every dashboard of this cluster, present and future. @internal */
+  public _addDashboardSection(section: DashboardSection): void {
+    this.dashboardSections.push(section);
+    for (const d of this.dashboards) d._addSection(section);
+  }
+
+  /** Gives a new dashboard every workload of this cluster so far. @internal */
+  public _attachDashboard(dashboard: WorkloadDashboard): void {
+    this.dashboards.push(dashboard);
+    for (const s of this.dashboardSections) dashboard._addSection(s);
   }
 
   /**

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { Capacity } from '../core/capacity';
 import { WorkloadAsgCapacity, WorkloadCluster } from '../core/cluster';
 import { WorkloadContainerBaseOptions } from '../core/container-options';
+import { graph } from '../core/dashboard';
 import { checkRange, isUnresolved, show, ValidationError } from '../core/errors';
 import { instanceCpuUnits, instanceMemoryMiB, largestInstance, smallestKnownInstance } from '../core/instance-types';
 import { suppressGuardRule } from '../core/resources';
@@ -315,6 +316,29 @@ export class DaemonAgent extends Construct implements ec2.IConnectable, iam.IGra
     this.warn(props, networkMode, asg, sidecarMemory);
     this.acknowledgeOptIns(props, networkMode);
     this.node.addValidation({ validate: () => this.validateService() });
+    props.cluster._addDashboardSection({
+      workload: this,
+      title: `Daemon agent ${this.node.path}`,
+      widgets: () => [
+        graph('Agents running and container instances', [
+          this.metricRunningTaskCount({ label: 'Agents running (minimum)' }),
+          new cloudwatch.Metric({
+            namespace: 'ECS/ContainerInsights',
+            metricName: 'ContainerInstanceCount',
+            dimensionsMap: { ClusterName: props.cluster.cluster.clusterName },
+            statistic: 'Maximum',
+            period: Duration.minutes(1),
+            label: 'Container instances in the cluster',
+          }),
+        ]),
+        graph('Utilization of what the agents reserve', [
+          this.metricCpuUtilization({ period: Duration.minutes(1), label: 'CPU %' }),
+          this.metricMemoryUtilization({ period: Duration.minutes(1), label: 'Memory %' }),
+        ]),
+      ],
+      operatorAlarms: () => [],
+      scalingAlarms: () => [],
+    });
   }
 
   /** Average CPU use of the agent's tasks, as a percentage of the CPU they reserve. */

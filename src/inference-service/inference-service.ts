@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { Capacity } from '../core/capacity';
 import { WorkloadCluster } from '../core/cluster';
 import { WorkloadContainerOptions } from '../core/container-options';
+import { DashboardSection, graph } from '../core/dashboard';
 import { checkOrder, checkRange, isUnresolved, show, ValidationError } from '../core/errors';
 import { checkRemovalPolicy, suppressGuardRule } from '../core/resources';
 import { allowNfs, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
@@ -508,6 +509,7 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
     if (cpuTarget !== undefined) {
       this.scaling.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: cpuTarget });
     }
+    cluster._addDashboardSection(this.dashboardSection((props.gpuCount ?? 0) > 0));
   }
 
   /** Healthy tasks behind the load balancer (alarm when it drops below the tasks you need). */
@@ -543,6 +545,59 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
   /** Memory utilization of the service. */
   public metricMemoryUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.service.metricMemoryUtilization(props);
+  }
+
+  private dashboardSection(gpu: boolean): DashboardSection {
+    const clusterName = this.service.cluster.clusterName;
+    const ci = (metricName: string, statistic: string, label: string) => new cloudwatch.Metric({
+      namespace: 'ECS/ContainerInsights',
+      metricName,
+      dimensionsMap: { ClusterName: clusterName, ServiceName: this.service.serviceName },
+      statistic,
+      period: Duration.minutes(1),
+      label,
+    });
+    const minute = { period: Duration.minutes(1) };
+    const traffic = this.alb
+      ? [
+        graph('Requests and errors', [this.alb.metrics.requestCount({ ...minute, label: 'Requests' })],
+          [this.metricTarget5xxCount({ ...minute, label: '5xx from the tasks' }),
+            this.applicationLoadBalancer!.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { ...minute, label: '5xx from the load balancer' })],
+          { width: 6 }),
+        graph('Latency (s)', [
+          this.metricTargetResponseTime({ ...minute, statistic: 'p50', label: 'p50' }),
+          this.metricTargetResponseTime({ ...minute, statistic: 'p99', label: 'p99' }),
+        ], [], { width: 6 }),
+      ]
+      : [
+        graph('Connections', [this.networkLoadBalancer!.metrics.newFlowCount({ ...minute, label: 'New flows' })],
+          [this.networkLoadBalancer!.metrics.activeFlowCount({ ...minute, label: 'Active flows' })], { width: 6 }),
+        graph('Bytes processed', [this.networkLoadBalancer!.metrics.processedBytes({ ...minute, label: 'Bytes' })], [], { width: 6 }),
+      ];
+    return {
+      workload: this,
+      title: `Inference service ${this.node.path}`,
+      widgets: () => [
+        ...traffic,
+        graph('Health and utilization', [
+          this.metricHealthyHostCount({ ...minute, statistic: 'Minimum', label: 'Healthy tasks' }),
+          this.metricUnhealthyHostCount({ ...minute, statistic: 'Maximum', label: 'Unhealthy tasks' }),
+        ], [
+          this.metricCpuUtilization({ ...minute, label: 'CPU %' }),
+          this.metricMemoryUtilization({ ...minute, label: 'Memory %' }),
+        ], { width: 6 }),
+        graph('Tasks and rollouts', [
+          ci('RunningTaskCount', 'Average', 'Running'),
+          ci('DesiredTaskCount', 'Maximum', 'Desired'),
+          ci('DeploymentCount', 'Maximum', 'Deployments in progress'),
+        ], gpu ? [new cloudwatch.Metric({
+          // ECS publishes GPU reservation per cluster; per-task GPU use needs an exporter in the task.
+          namespace: 'AWS/ECS', metricName: 'GPUReservation', dimensionsMap: { ClusterName: clusterName }, statistic: 'Average', ...minute, label: 'GPUs reserved in the cluster %',
+        })] : [], { width: 6 }),
+      ],
+      operatorAlarms: () => [],
+      scalingAlarms: () => [],
+    };
   }
 
   private applicationTargetGroup(method: string): elbv2.ApplicationTargetGroup {

@@ -20,6 +20,7 @@ import { deadLetterQueueAlarm } from '../core/alarms';
 import { Capacity } from '../core/capacity';
 import { WorkloadCluster } from '../core/cluster';
 import { WorkloadContainerOptions } from '../core/container-options';
+import { DashboardSection, graph } from '../core/dashboard';
 import { checkName, checkRange, isUnresolved, show, ValidationError } from '../core/errors';
 import { allowAlarmsToPublish, allowServiceToUseKey, buildQueue, buildTopic, checkRemovalPolicy, onlyRulePublishes, suppressGuardRule } from '../core/resources';
 import { WorkloadRole } from '../core/roles';
@@ -333,6 +334,7 @@ export class ScheduledTask extends Construct implements ec2.IConnectable, iam.IG
     // Our own topic takes failed runs from this rule only; a topic you give may serve other rules too.
     if (!props.failureTopic) onlyRulePublishes(this.failureTopic, this.failureRule);
     this.warnings(props);
+    cluster._addDashboardSection(this.dashboardSection(cluster));
   }
 
   /**
@@ -356,6 +358,30 @@ export class ScheduledTask extends Construct implements ec2.IConnectable, iam.IG
    */
   public metricDeadLetterMessages(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', ...props });
+  }
+
+  private dashboardSection(cluster: WorkloadCluster): DashboardSection {
+    const minute = { period: Duration.minutes(1) };
+    const running = new cloudwatch.Metric({
+      namespace: 'ECS/ContainerInsights',
+      metricName: 'RunningTaskCount',
+      dimensionsMap: { ClusterName: cluster.cluster.clusterName, TaskDefinitionFamily: this.taskDefinition.family },
+      statistic: 'Maximum',
+      ...minute,
+      label: 'Tasks running',
+    });
+    const machine = this.stateMachine;
+    return {
+      workload: this,
+      title: `Scheduled task ${this.node.path}`,
+      widgets: () => [
+        graph('Runs', [running], machine ? [machine.metricStarted({ ...minute, label: 'Runs started' }), machine.metricSucceeded({ ...minute, label: 'Runs succeeded' })] : []),
+        graph('Failed runs', [this.metricFailedRuns({ ...minute, label: 'Failed runs' }), this.metricDeadLetterMessages({ ...minute, label: 'Runs the scheduler could not start' })]),
+        ...machine ? [graph('Run duration (ms)', [machine.metricTime({ ...minute, statistic: 'Maximum', label: 'Longest run' })])] : [],
+      ],
+      operatorAlarms: () => [this.deadLetterQueueAlarm],
+      scalingAlarms: () => [],
+    };
   }
 
   private validate(props: ScheduledTaskProps): void {

@@ -293,8 +293,9 @@ describe('default configuration', () => {
       DatapointsToAlarm: 1,
       TreatMissingData: 'notBreaching',
     });
-    // A late desired-count datapoint reads as 0, so the fast path also waits for no job in flight.
-    expect(alarm.Metrics[0].Expression).toBe('IF(FILL(desired, 0) + FILL(inFlight, 0) < 1, visible, 0)');
+    // A late desired-count datapoint reads as 0, so the fast path also waits for no job in flight, and
+    // for no wake-up in the same minute (which has started a task already).
+    expect(alarm.Metrics[0].Expression).toBe('IF(FILL(desired, 0) + FILL(inFlight, 0) + FILL(wakeUps, 0) < 1, visible, 0)');
     expect(alarm.Metrics.find((m: any) => m.Id === 'desired').MetricStat.Metric.MetricName).toBe('DesiredTaskCount');
     expect(alarm.Metrics.find((m: any) => m.Id === 'inFlight').MetricStat.Metric.MetricName).toBe('ApproximateNumberOfMessagesNotVisible');
   });
@@ -316,10 +317,10 @@ describe('default configuration', () => {
       // SQS publishes nothing for a queue idle for hours: no data means an empty queue here.
       TreatMissingData: 'breaching',
     });
-    // A wake-up counts as a message until SQS publishes the metrics of a queue that was idle.
-    expect(alarm.Metrics[0].Expression).toBe('FILL(visible, 0) + FILL(inFlight, 0) + FILL(wakeUps, 0)');
+    // A wake-up holds the scale-in off while SQS has not yet published the metrics of a queue that was idle.
+    expect(alarm.Metrics[0].Expression).toBe('FILL(visible, 0) + FILL(inFlight, 0) + FILL(IF(FILL(visible, -1) < 0, hold, 0), 0)');
     expect(alarm.Metrics.map((m: any) => m.MetricStat?.Metric.MetricName).filter(Boolean))
-      .toEqual(['ApproximateNumberOfMessagesVisible', 'ApproximateNumberOfMessagesNotVisible', 'WakeUps']);
+      .toEqual(['ApproximateNumberOfMessagesVisible', 'ApproximateNumberOfMessagesNotVisible', 'WakeUpHold']);
     b.template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
       StepScalingPolicyConfiguration: { AdjustmentType: 'ExactCapacity', StepAdjustments: [{ MetricIntervalUpperBound: 0, ScalingAdjustment: 0 }] },
     });
@@ -328,7 +329,7 @@ describe('default configuration', () => {
   test('surplus tasks (running beyond in flight, none waiting) are removed, never more than the surplus', () => {
     const alarm = alarmFor(b, 'ScaleInSurplus');
     expect(alarm).toMatchObject({ Threshold: 1, EvaluationPeriods: 5, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
-    expect(alarm.Metrics[0].Expression).toBe('IF(FILL(visible, 0) + FILL(wakeUps, 0) < 1, running - FILL(inFlight, 0), 0)');
+    expect(alarm.Metrics[0].Expression).toBe('IF(FILL(visible, 0) + FILL(IF(FILL(visible, -1) < 0, hold, 0), 0) < 1, running - FILL(inFlight, 0), 0)');
     b.template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
       StepScalingPolicyConfiguration: {
         AdjustmentType: 'ChangeInCapacity',

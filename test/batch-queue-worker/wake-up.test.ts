@@ -5,6 +5,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import jsonata from 'jsonata';
 import { WorkloadCluster } from '../../src';
 import { BatchQueueWorker, BatchQueueWorkerProps } from '../../src/batch-queue-worker/batch-queue-worker';
 import { WakeUpPath } from '../../src/batch-queue-worker/wake-up';
@@ -318,44 +319,57 @@ describe('default configuration (minTasks 0)', () => {
       End: true,
       Retry: TASK_RETRY,
     });
-    expect(states.RecordWakeUp.Arguments).toEqual({
-      Namespace: 'cdk-ecs-workloads',
-      MetricData: [{
-        MetricName: 'WakeUps',
-        Dimensions: [
-          { Name: 'ClusterName', Value: `<Ref:${ids.cluster}>` },
-          { Name: 'ServiceName', Value: `<GetAtt:${ids.service}.Name>` },
-        ],
-        Value: 1,
-        Unit: 'Count',
-      }],
-    });
+    expect(states.RecordWakeUp.Arguments.Namespace).toBe('cdk-ecs-workloads');
+    expect(states.RecordWakeUp.Arguments.MetricData).toMatch(/^\{%.*%\}$/s);
 
     expect(states.AlreadyAwake.Type).toBe('Succeed');
     expect(states.AlreadyAwake.Next).toBeUndefined();
   });
 
-  test('the metric the state machine writes is the one metricWakeUps() and the scale-in alarms read', () => {
+  test('RecordWakeUp, evaluated as Step Functions does: WakeUps 1 now, WakeUpHold 1 for this minute and each of the next 15', async () => {
     const { States: states } = definitionOf(b.template, ids.stateMachine);
-    const written = Object.fromEntries(states.RecordWakeUp.Arguments.MetricData[0].Dimensions.map((d: any) => [d.Name, d.Value]));
-    const read = b.stack.resolve(b.worker.metricWakeUps().dimensions);
-    expect(Object.keys(read).sort()).toEqual(Object.keys(written).sort());
-    for (const [name, token] of Object.entries<any>(read)) {
-      expect(placeholder(token)).toBe(written[name]);
+    const text: string = states.RecordWakeUp.Arguments.MetricData;
+    const expression = jsonata(text.replace(/^\{%/, '').replace(/%\}$/, ''));
+    const now = Date.UTC(2026, 11, 3, 12, 0, 30);
+    expression.registerFunction('millis', () => now, '<:n>');
+    const data = await expression.evaluate({});
+    const dimensions = [
+      { Name: 'ClusterName', Value: `<Ref:${ids.cluster}>` },
+      { Name: 'ServiceName', Value: `<GetAtt:${ids.service}.Name>` },
+    ];
+    expect(data[0]).toEqual({ MetricName: 'WakeUps', Dimensions: dimensions, Value: 1, Unit: 'Count' });
+    const hold = data.slice(1);
+    expect(hold).toHaveLength(16);
+    hold.forEach((d: any, i: number) => expect(d).toEqual({
+      MetricName: 'WakeUpHold', Dimensions: dimensions, Value: 1, Unit: 'Count', Timestamp: new Date(now + i * 60_000).toISOString(),
+    }));
+    // CloudWatch accepts timestamps up to two hours ahead; the last one is 15 minutes ahead.
+    expect(Date.parse(hold[15].Timestamp) - now).toBe(15 * 60_000);
+  });
+
+  test('the metrics the state machine writes are the ones metricWakeUps(), metricWakeUpHold() and the scaling alarms read', async () => {
+    const { States: states } = definitionOf(b.template, ids.stateMachine);
+    const text: string = states.RecordWakeUp.Arguments.MetricData;
+    const data = await jsonata(text.replace(/^\{%/, '').replace(/%\}$/, '')).evaluate({});
+    const written = (name: string) => Object.fromEntries(data.find((d: any) => d.MetricName === name).Dimensions.map((d: any) => [d.Name, d.Value]));
+    for (const [name, metric] of [['WakeUps', b.worker.metricWakeUps()], ['WakeUpHold', b.worker.metricWakeUpHold()]] as const) {
+      expect(metric.metricName).toBe(name);
+      const read = b.stack.resolve(metric.dimensions);
+      expect(Object.keys(read).sort()).toEqual(Object.keys(written(name)).sort());
+      for (const [dimension, token] of Object.entries<any>(read)) expect(placeholder(token)).toBe(written(name)[dimension]);
     }
+    const dims = [{ Name: 'ClusterName', Value: { Ref: ids.cluster } }, { Name: 'ServiceName', Value: { 'Fn::GetAtt': [ids.service, 'Name'] } }];
+    // The scale-in alarms read the hold (and only while SQS publishes nothing); the fast path reads the wake-up.
     for (const policy of ['ScaleInWhenIdle', 'ScaleInSurplus']) {
-      const wakeUps = alarmFor(b, policy).Metrics.find((m: any) => m.Id === 'wakeUps');
-      expect(wakeUps.MetricStat).toEqual({
-        Metric: {
-          Namespace: 'cdk-ecs-workloads',
-          MetricName: 'WakeUps',
-          Dimensions: [{ Name: 'ClusterName', Value: { Ref: ids.cluster } }, { Name: 'ServiceName', Value: { 'Fn::GetAtt': [ids.service, 'Name'] } }],
-        },
-        Period: 60,
-        Stat: 'Sum',
-      });
-      expect(wakeUps.ReturnData).toBe(false);
+      const hold = alarmFor(b, policy).Metrics.find((m: any) => m.Id === 'hold');
+      expect(hold).toEqual({ Id: 'hold', ReturnData: false, MetricStat: { Metric: { Namespace: 'cdk-ecs-workloads', MetricName: 'WakeUpHold', Dimensions: dims }, Period: 60, Stat: 'Maximum' } });
+      expect(alarmFor(b, policy).Metrics[0].Expression).toContain('FILL(IF(FILL(visible, -1) < 0, hold, 0), 0)');
     }
+    const fastPath = alarmFor(b, 'ScaleOutFromZero');
+    expect(fastPath.Metrics.find((m: any) => m.Id === 'wakeUps')).toEqual({
+      Id: 'wakeUps', ReturnData: false, MetricStat: { Metric: { Namespace: 'cdk-ecs-workloads', MetricName: 'WakeUps', Dimensions: dims }, Period: 60, Stat: 'Sum' },
+    });
+    expect(fastPath.Metrics[0].Expression).toBe('IF(FILL(desired, 0) + FILL(inFlight, 0) + FILL(wakeUps, 0) < 1, visible, 0)');
   });
 
   test('state machine role: trusted by this account\'s state machines; ECS calls on the service only, PutMetricData in one namespace', () => {
@@ -456,13 +470,15 @@ describe('wakeUp: false', () => {
     expect(rule.Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [logicalId(b.stack, b.worker.queue as sqs.Queue), 'Arn'] });
   });
 
-  test('the idle and surplus expressions read no wake-ups', () => {
+  test('the scaling expressions read neither wake-ups nor the hold', () => {
     const idle = alarmFor(b, 'ScaleInWhenIdle');
     expect(idle.Metrics[0].Expression).toBe('FILL(visible, 0) + FILL(inFlight, 0)');
     expect(idle.Metrics.map((m: any) => m.Id).sort()).toEqual(['expr_1', 'inFlight', 'visible']);
     const surplus = alarmFor(b, 'ScaleInSurplus');
     expect(surplus.Metrics[0].Expression).toBe('IF(FILL(visible, 0) < 1, running - FILL(inFlight, 0), 0)');
-    expect(surplus.Metrics.map((m: any) => m.Id)).not.toContain('wakeUps');
+    expect(surplus.Metrics.map((m: any) => m.Id).sort()).toEqual(['expr_1', 'inFlight', 'running', 'visible']);
+    const fastPath = alarmFor(b, 'ScaleOutFromZero');
+    expect(fastPath.Metrics[0].Expression).toBe('IF(FILL(desired, 0) + FILL(inFlight, 0) < 1, visible, 0)');
   });
 
   test('wakeOn is refused, naming wakeOn, the rule and the fix', () => {

@@ -774,6 +774,8 @@ export interface ScalingSimulation {
   readonly invocations: readonly ScalingInvocation[];
   readonly alarms: ReadonlyMap<string, AlarmRun>;
   readonly timeline: MetricTimeline;
+  /** Changes of the desired count made by the `external` actor, in order. */
+  readonly externalChanges: readonly { readonly minute: number; readonly before: number; readonly after: number }[];
 }
 
 /**
@@ -789,6 +791,11 @@ export interface ScalingSimulation {
  *   to the scalable target's MinCapacity..MaxCapacity;
  * - cooldown (per policy): during a scale-out cooldown the capacity the previous scale-out added
  *   counts toward the next one; a scale-in is blocked until the cooldown has expired.
+ *
+ * `external`, if given, is an actor outside Application Auto Scaling that sets the desired count
+ * directly (as `ecs:UpdateService` does): it runs each minute after `environment`, before the alarms of
+ * the minute's end are evaluated, and returns the new desired count or undefined to leave it. Its
+ * changes are not clamped to the scalable target's capacity and start no cooldown.
  */
 export function simulateStepScaling(template: CfnTemplate, options: {
   readonly scalableTarget?: string;
@@ -797,6 +804,7 @@ export function simulateStepScaling(template: CfnTemplate, options: {
   readonly initialDesired: number;
   readonly semantics: MissingOperand;
   readonly environment: (minute: number, desired: number, timeline: MetricTimeline) => void;
+  readonly external?: (minute: number, desired: number, timeline: MetricTimeline) => number | undefined;
   readonly timeline?: MetricTimeline;
 }): ScalingSimulation {
   const resources = template.Resources ?? {};
@@ -819,10 +827,16 @@ export function simulateStepScaling(template: CfnTemplate, options: {
   const invocations: ScalingInvocation[] = [];
   const states = new Map(alarms.map(a => [a.logicalId, { state: 'INSUFFICIENT_DATA' as AlarmState, states: new Map<number, AlarmState>(), evaluations: new Map<number, AlarmEvaluation>(), transitions: [] as number[], invocations: [] as number[] }]));
   const lastActivity = new Map<string, { minute: number; before: number; direction: 'out' | 'in' }>();
+  const externalChanges: { minute: number; before: number; after: number }[] = [];
   let current = options.initialDesired;
 
   for (let minute = options.from; minute < options.to; minute++) {
     options.environment(minute, current, timeline);
+    const set = options.external?.(minute, current, timeline);
+    if (set !== undefined && set !== current) {
+      externalChanges.push({ minute, before: current, after: set });
+      current = set;
+    }
     const now = minute + 1;
     for (const alarm of alarms) {
       if (now % alarm.periodMinutes !== 0) continue;
@@ -848,7 +862,7 @@ export function simulateStepScaling(template: CfnTemplate, options: {
   for (const [id, s] of states) {
     runs.set(id, { states: s.states, evaluations: s.evaluations, transitionsToAlarm: s.transitions, scalingInvocations: s.invocations });
   }
-  return { desired, invocations, alarms: runs, timeline };
+  return { desired, invocations, alarms: runs, timeline, externalChanges };
 }
 
 function applyStep(policy: StepPolicy, alarm: AlarmDefinition, datapoints: readonly number[], current: number, now: number,
