@@ -3,10 +3,12 @@ import { BatchQueueWorkerStack } from './batch-queue-worker-stack';
 import { ClusterStack } from './cluster-stack';
 import { DaemonAgentStack } from './daemon-agent-stack';
 import { InferenceServiceStack } from './inference-service-stack';
+import { OperationsStack } from './operations-stack';
 import { ScheduledTaskStack } from './scheduled-task-stack';
 
 /**
- * The example app: one shared cluster stack and one stack per workload shape.
+ * The example app: one shared cluster stack, one stack per workload shape, and an operations stack
+ * with the cluster's dashboard.
  * `npx projen synth:example` writes every template to cdk.out/.
  * Environment-agnostic: it synthesizes anywhere, with no AWS credentials and no lookups.
  */
@@ -17,5 +19,6 @@ new BatchQueueWorkerStack(app, 'EcsWorkloads-BatchQueueWorker', { cluster });
 new InferenceServiceStack(app, 'EcsWorkloads-InferenceService', { cluster });
 new DaemonAgentStack(app, 'EcsWorkloads-DaemonAgent', { cluster, capacityProvider: graviton });
 new ScheduledTaskStack(app, 'EcsWorkloads-ScheduledTask', { cluster });
+new OperationsStack(app, 'EcsWorkloads-Operations', { cluster });
 
 app.synth();

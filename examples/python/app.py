@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The example app, in Python.
 
-The same stacks as the TypeScript example (examples/app.ts): one shared cluster stack and one
-stack per workload shape, with the same stack names, construct ids and props, so that both
+The same stacks as the TypeScript example (examples/app.ts): one shared cluster stack, one
+stack per workload shape and an operations stack with the dashboard, with the same stack names, construct ids and props, so that both
 synthesize the same templates. Environment-agnostic: it synthesizes anywhere, with no AWS
 credentials and no lookups.
 
@@ -264,6 +264,19 @@ class ScheduledTaskStack(Stack):
             )
 
 
+class OperationsStack(Stack):
+    """What the on-call engineer opens: one dashboard with every workload of the cluster.
+
+    A stack of its own, because it reads the workload stacks, which themselves read the cluster stack.
+    """
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, cluster: workloads.WorkloadCluster, **kwargs
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.dashboard = workloads.WorkloadDashboard(self, "Dashboard", cluster=cluster)
+
+
 def main() -> None:
     app = App(stack_traces=False, context={"aws:cdk:disable-creation-stack-traces": True})
 
@@ -275,6 +288,7 @@ def main() -> None:
         app, "EcsWorkloads-DaemonAgent", cluster=cluster, capacity_provider=cluster_stack.graviton
     )
     ScheduledTaskStack(app, "EcsWorkloads-ScheduledTask", cluster=cluster)
+    OperationsStack(app, "EcsWorkloads-Operations", cluster=cluster)
 
     app.synth()
 

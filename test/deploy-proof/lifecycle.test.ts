@@ -273,7 +273,7 @@ const EXERCISED: { [name in ScenarioName]?: OrderRule[] } = {
   'InferenceService with an EFS volume': [OrderRule.CAPACITY_PROVIDER_ASSOCIATION, OrderRule.LISTENER, OrderRule.EFS_MOUNT_TARGETS, OrderRule.ROLE_POLICIES],
   'DaemonAgent (default)': [OrderRule.ROLE_POLICIES],
   'ScheduledTask (default)': [],
-  'example app (5 stacks)': Object.values(OrderRule),
+  'example app (6 stacks)': Object.values(OrderRule),
 };
 
 describe.each(Object.entries(EXERCISED) as [ScenarioName, OrderRule[]][])('%s', (name, exercised) => {
@@ -304,7 +304,7 @@ describe('deletion blockers with the production defaults', () => {
     ['InferenceService (default, ALB)', [lbBlocker('InferenceLoadBalancer[0-9A-F]{8}')]],
     ['InferenceService (NLB)', [lbBlocker('InferenceLoadBalancer[0-9A-F]{8}')]],
     ['InferenceService with a GPU on EC2', [lbBlocker('InferenceLoadBalancer[0-9A-F]{8}'), asgBlocker('ClusterGpuAutoScalingGroupASG[0-9A-F]{8}', 'ClusterGpuCapacityProvider[0-9A-F]{8}')]],
-    ['example app (5 stacks)', [
+    ['example app (6 stacks)', [
       lbBlocker('EcsWorkloads-InferenceService/TritonLoadBalancer[0-9A-F]{8}'),
       lbBlocker('EcsWorkloads-InferenceService/TorchServeLoadBalancer[0-9A-F]{8}'),
       asgBlocker('EcsWorkloads-Cluster/ClusterGravitonAutoScalingGroupASG[0-9A-F]{8}', 'EcsWorkloads-Cluster/ClusterGravitonCapacityProvider[0-9A-F]{8}'),
@@ -463,7 +463,7 @@ describe('BatchQueueWorker wake-up path (default worker)', () => {
   });
 
   test('the example app\'s wake-up path is ordered too (its cluster in another stack)', () => {
-    const checks = wakeUpOrderChecks(scenarioTemplates('example app (5 stacks)'));
+    const checks = wakeUpOrderChecks(scenarioTemplates('example app (6 stacks)'));
     expect(checks.filter(c => /\/PdfToTextWakeUpPipe[0-9A-F]{8}$/.test(c.after)).length).toBeGreaterThanOrEqual(4);
     expect(checks.filter(c => !c.ok).map(c => c.message)).toEqual([]);
   });

@@ -12,6 +12,7 @@ import { BatchQueueWorkerStack } from '../../examples/batch-queue-worker-stack';
 import { ClusterStack } from '../../examples/cluster-stack';
 import { DaemonAgentStack } from '../../examples/daemon-agent-stack';
 import { InferenceServiceStack } from '../../examples/inference-service-stack';
+import { OperationsStack } from '../../examples/operations-stack';
 import { ScheduledTaskStack } from '../../examples/scheduled-task-stack';
 import {
   BatchQueueWorker, Capacity, DaemonAgent, InferenceService, LoadBalancerType, ScheduledTask, WorkloadCluster,
@@ -48,6 +49,7 @@ interface ExampleApp {
   readonly inference: InferenceServiceStack;
   readonly agent: DaemonAgentStack;
   readonly job: ScheduledTaskStack;
+  readonly operations: OperationsStack;
   /** Every stack, the cluster stack first. */
   readonly stacks: Stack[];
 }
@@ -60,7 +62,8 @@ export function exampleApp(): ExampleApp {
   const inference = new InferenceServiceStack(app, 'EcsWorkloads-InferenceService', { cluster: cluster.cluster });
   const agent = new DaemonAgentStack(app, 'EcsWorkloads-DaemonAgent', { cluster: cluster.cluster, capacityProvider: cluster.graviton });
   const job = new ScheduledTaskStack(app, 'EcsWorkloads-ScheduledTask', { cluster: cluster.cluster });
-  return { app, cluster, worker, inference, agent, job, stacks: [cluster, worker, inference, agent, job] };
+  const operations = new OperationsStack(app, 'EcsWorkloads-Operations', { cluster: cluster.cluster });
+  return { app, cluster, worker, inference, agent, job, operations, stacks: [cluster, worker, inference, agent, job, operations] };
 }
 
 /** A single-stack scenario: its stack. */
@@ -95,7 +98,7 @@ const SCENARIOS = {
   'ScheduledTask with task retries (Step Functions)': () => single((s, c) => new ScheduledTask(s, 'Task', {
     cluster: c, image: IMAGE, schedule: NIGHTLY, taskRetryAttempts: 2, timeout: Duration.hours(1),
   })),
-  'example app (5 stacks)': () => exampleApp().stacks,
+  'example app (6 stacks)': () => exampleApp().stacks,
 };
 
 export type ScenarioName = keyof typeof SCENARIOS;
