@@ -13,7 +13,6 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { acknowledgeResourceWildcards } from './policy-findings';
 import { WAKE_UP_HOLD_METRIC, WAKE_UP_METRIC, WAKE_UP_NAMESPACE, WakeUpPath } from './wake-up';
 import { deadLetterQueueAlarm } from '../core/alarms';
 import { Capacity } from '../core/capacity';
@@ -21,6 +20,7 @@ import { WorkloadCluster } from '../core/cluster';
 import { WorkloadContainerOptions } from '../core/container-options';
 import { DashboardSection, graph } from '../core/dashboard';
 import { checkOrder, checkRange, isUnresolved, show, ValidationError } from '../core/errors';
+import { acknowledgeResourceWildcards } from '../core/policy-findings';
 import { allowAlarmsToPublish, allowServiceToUseKey, buildBucket, buildQueue, buildTopic, checkRemovalPolicy, suppressGuardRule } from '../core/resources';
 import { allowNfs, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
 import { buildWorkloadTask } from '../core/task-definition';
@@ -621,6 +621,7 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
       maxHealthyPercent: 200,
       circuitBreaker: { rollback: true },
       enableECSManagedTags: true,
+      enableExecuteCommand: props.enableExec,
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     };
     if (capacity.isFargate) {

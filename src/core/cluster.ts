@@ -13,6 +13,9 @@ import { checkLogRetention, checkName, checkOrder, checkRange, isUnresolved, sho
 import { acknowledgeReplication, buildTopic, checkRemovalPolicy, enableEventBridge, suppressGuardRule } from './resources';
 import { WorkloadRole } from './roles';
 
+/** Key prefix of the ECS Exec session logs in `execSessionLogBucket`. @internal */
+export const EXEC_LOG_PREFIX = 'ecs-exec';
+
 /** Props of `WorkloadCluster`. */
 export interface WorkloadClusterProps {
   /**
@@ -85,6 +88,13 @@ export interface WorkloadClusterProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Bucket that receives a copy of every ECS Exec session log (see `enableExec` on the workloads),
+   * under `ecs-exec/`, encrypted as the bucket requires. Not with `cluster`.
+   * @default - sessions are logged to `execLogGroup` only
+   */
+  readonly execSessionLogBucket?: s3.IBucket;
 }
 
 /** Props of `WorkloadCluster.addAsgCapacity`. */
@@ -229,6 +239,14 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
    * cluster, whose setting is not known here).
    */
   public readonly containerInsights?: ecs.ContainerInsights;
+  /**
+   * Log group of the ECS Exec sessions of workloads with `enableExec` (encrypted with the cluster key,
+   * which also encrypts the sessions). Undefined for an existing cluster, whose own
+   * `executeCommandConfiguration` applies.
+   */
+  public readonly execLogGroup?: logs.ILogGroup;
+  /** Bucket that receives a copy of the ECS Exec session logs, if any. */
+  public readonly execSessionLogBucket?: s3.IBucket;
 
   /**
    * Available once the cluster's capacity providers are associated with it. Every service of the
@@ -283,13 +301,39 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
     }
 
     if (props.cluster) {
+      if (props.execSessionLogBucket) {
+        throw new ValidationError(this,
+          `execSessionLogBucket (${props.execSessionLogBucket.node.path}) configures the ECS Exec logging of a cluster this construct creates, but cluster was given. ` +
+          'Configure executeCommandConfiguration on your cluster instead, and remove execSessionLogBucket.');
+      }
       this.cluster = props.cluster;
     } else {
+      // ECS Exec sessions (of workloads with enableExec) are encrypted with the cluster key and logged
+      // to a log group of their own: an empty log group costs nothing.
+      this.execLogGroup = new logs.LogGroup(this, 'ExecLogs', {
+        encryptionKey: this.encryptionKey,
+        retention: logs.RetentionDays.ONE_YEAR,
+        removalPolicy: this.removalPolicy,
+      });
+      this.execSessionLogBucket = props.execSessionLogBucket;
       this.ownCluster = new ecs.Cluster(this, 'Cluster', {
         vpc: this.vpc,
         containerInsightsV2: props.containerInsights ?? ecs.ContainerInsights.ENHANCED,
         enableFargateCapacityProviders: true,
+        executeCommandConfiguration: {
+          kmsKey: this.encryptionKey,
+          logging: ecs.ExecuteCommandLogging.OVERRIDE,
+          logConfiguration: { cloudWatchLogGroup: this.execLogGroup, cloudWatchEncryptionEnabled: true },
+        },
       });
+      if (props.execSessionLogBucket) {
+        // L1: with the bucket in the L2 configuration, aws-cdk-lib would grant s3:GetBucketLocation on
+        // "*" to every task with ECS Exec; the workloads grant it on this bucket instead.
+        const cfn = this.ownCluster.node.defaultChild as ecs.CfnCluster;
+        cfn.addPropertyOverride('Configuration.ExecuteCommandConfiguration.LogConfiguration.S3BucketName', props.execSessionLogBucket.bucketName);
+        cfn.addPropertyOverride('Configuration.ExecuteCommandConfiguration.LogConfiguration.S3EncryptionEnabled', true);
+        cfn.addPropertyOverride('Configuration.ExecuteCommandConfiguration.LogConfiguration.S3KeyPrefix', EXEC_LOG_PREFIX);
+      }
       this.cluster = this.ownCluster;
       this.containerInsights = props.containerInsights ?? ecs.ContainerInsights.ENHANCED;
       // aws-cdk-lib creates the capacity provider association in an aspect, at synthesis.

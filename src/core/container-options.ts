@@ -143,7 +143,7 @@ export interface WorkloadContainerBaseOptions {
 
   /**
    * Whether the main container's root filesystem is read-only. Mount a volume where it must write.
-   * @default true
+   * @default - true (false with `enableExec`)
    */
   readonly readonlyRootFilesystem?: boolean;
 
@@ -153,6 +153,17 @@ export interface WorkloadContainerBaseOptions {
    * @default '1000'
    */
   readonly user?: string;
+
+  /**
+   * Let operators open a shell in the main container with ECS Exec
+   * (`aws ecs execute-command --cluster <cluster> --task <task id> --container main --interactive --command /bin/sh`).
+   * The task role gets the four `ssmmessages` channel actions, and sessions are encrypted with the
+   * cluster key and logged to the cluster's `execLogGroup` (and `execSessionLogBucket`). ECS does not
+   * support ECS Exec with a read-only root file system, so the main container's becomes writable,
+   * and commands run as root whatever `user` says. Only tasks started after the change have it.
+   * @default false
+   */
+  readonly enableExec?: boolean;
 
   /**
    * Retention of the container logs (the log group is encrypted with the cluster key).

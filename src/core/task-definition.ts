@@ -6,6 +6,7 @@ import { Capacity } from './capacity';
 import { WorkloadAsgCapacity, WorkloadCluster } from './cluster';
 import { WorkloadContainerOptions } from './container-options';
 import { checkLogRetention, checkName, checkOrder, checkRange, isUnresolved, show, ValidationError } from './errors';
+import { checkExec, grantExec } from './exec';
 import { instanceCpuUnits, instanceGpus, instanceMemoryMiB, largestInstance } from './instance-types';
 import { checkRemovalPolicy } from './resources';
 import { acknowledgeEcrAuthWildcard, taskRole } from './roles';
@@ -48,6 +49,11 @@ export interface WorkloadTaskProps extends WorkloadContainerOptions {
   readonly pidMode?: ecs.PidMode;
   /** Removal policy of the log group (the construct's `removalPolicy`). Default RETAIN. */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * With `enableExec`: grant the ECS Exec session permissions here, because no ECS service starts
+   * the task (aws-cdk-lib's services grant them themselves).
+   */
+  readonly grantExecSession?: boolean;
 }
 
 /** @internal The task a builder produced. */
@@ -101,6 +107,7 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
   checkRange(scope, 'stopTimeout', stopTimeout.toSeconds({ integral: false }), 2, 120,
     'ECS waits at most 120 seconds between SIGTERM and SIGKILL; finish or checkpoint work within that.', { unit: 'seconds' });
   checkHealthCheck(scope, 'healthCheck', props.healthCheck);
+  checkExec(scope, props);
   if (sidecars.length > 9) {
     throw new ValidationError(scope,
       `sidecars has ${sidecars.length} containers: with the main container that makes ${sidecars.length + 1}, but an ECS task definition ` +
@@ -184,9 +191,11 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
     healthCheck: props.healthCheck,
     stopTimeout,
     gpuCount: gpuCount > 0 ? gpuCount : undefined,
-    readonlyRootFilesystem: props.readonlyRootFilesystem ?? true,
+    readonlyRootFilesystem: props.readonlyRootFilesystem ?? !props.enableExec,
     user: props.user ?? '1000',
     privileged: props.privileged,
+    // ECS Exec: an init process reaps the processes the SSM agent leaves behind, as AWS recommends.
+    linuxParameters: props.enableExec ? new ecs.LinuxParameters(scope, 'ExecLinuxParameters', { initProcessEnabled: true }) : undefined,
     logging: logging('main'),
   });
 
@@ -250,6 +259,7 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
     mountPaths.set(v.containerPath, v.name);
   }
   const volumes = (props.volumes ?? []).map((v, i) => v._bind(scope, props.capacity.kind, taskDefinition, container, `volumes[${i}]`));
+  if (props.enableExec) grantExec(scope, props.cluster, taskDefinition, { grantSession: props.grantExecSession ?? false });
   return { taskDefinition, container, logGroup, volumes };
 }
 

@@ -306,6 +306,7 @@ export class DaemonAgent extends Construct implements ec2.IConnectable, iam.IGra
       vpcSubnets: awsVpc ? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } : undefined,
       propagateTags: ecs.PropagatedTagSource.SERVICE,
       enableECSManagedTags: true,
+      enableExecuteCommand: props.enableExec,
     });
     // aws-cdk-lib asks every service for a circuit breaker, daemons included (aws/aws-cdk#38102).
     Annotations.of(this.service).acknowledgeWarning('@aws-cdk/aws-ecs:shouldUseCircuitBreaker',

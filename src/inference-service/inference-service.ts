@@ -346,6 +346,7 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
       enableECSManagedTags: true,
+      enableExecuteCommand: props.enableExec,
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     };
     this.service = capacity.isFargate

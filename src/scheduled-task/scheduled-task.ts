@@ -229,7 +229,7 @@ export class ScheduledTask extends Construct implements ec2.IConnectable, iam.IG
     this.capacity = resolveCapacity(this, cluster, props.capacity, Capacity.fargate(), props);
 
     // Task
-    const task = buildWorkloadTask(this, { ...props, cluster, capacity: this.capacity });
+    const task = buildWorkloadTask(this, { ...props, cluster, capacity: this.capacity, grantExecSession: true });
     this.taskDefinition = task.taskDefinition;
     this.container = task.container;
     this.logGroup = task.logGroup;
@@ -305,6 +305,7 @@ export class ScheduledTask extends Construct implements ec2.IConnectable, iam.IG
         capacityProviderStrategies: this.capacity.strategies,
         securityGroups,
         vpcSubnets,
+        enableExecuteCommand: props.enableExec,
       };
       target = this.capacity.isFargate
         ? new schedulerTargets.EcsRunFargateTask(cluster.cluster, { ...runProps, assignPublicIp: false })
@@ -441,6 +442,7 @@ export class ScheduledTask extends Construct implements ec2.IConnectable, iam.IG
       securityGroups,
       subnets,
       taskTimeout: sfn.Timeout.duration(props.timeout!),
+      enableExecuteCommand: props.enableExec,
       comment: `Runs the task of ${this.node.path} and waits until it stops`,
     });
     const retries = props.taskRetryAttempts ?? 0;
