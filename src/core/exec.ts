@@ -27,7 +27,8 @@ export function checkExec(scope: IConstruct, props: { readonly enableExec?: bool
  * for them), also the session channels, the log group and the key, as a service would.
  * @internal
  */
-export function grantExec(scope: IConstruct, cluster: WorkloadCluster, taskDefinition: ecs.TaskDefinition, options: { readonly grantSession: boolean }): void {
+export function grantExec(scope: IConstruct, cluster: WorkloadCluster, taskDefinition: ecs.TaskDefinition,
+  options: { readonly grantSession: boolean }): void {
   const role = taskDefinition.taskRole;
   const stack = Stack.of(scope);
   suppressGuardRule(taskDefinition, 'ecs_containers_readonly_access_check',
