@@ -10,7 +10,7 @@ export type InferenceServiceStackProps = { readonly cluster: WorkloadCluster } &
  * Two model endpoints on the shared cluster:
  * - NVIDIA Triton on the GPU capacity provider behind an internal ALB, serving models from an EFS
  *   model store mounted read-only;
- * - TorchServe on Fargate (Graviton) behind an internal NLB, scaled on CPU.
+ * - TorchServe on Fargate behind an internal NLB, scaled on CPU, with ECS Exec for operators.
  */
 export class InferenceServiceStack extends Stack {
   /** The GPU endpoint behind the ALB. */
@@ -57,6 +57,8 @@ export class InferenceServiceStack extends Stack {
       minTasks: 2,
       maxTasks: 6,
       targetCpuUtilizationPercent: 55,
+      // Operators may open a shell in a task (aws ecs execute-command); sessions are logged.
+      enableExec: true,
     });
   }
 }

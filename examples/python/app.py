@@ -80,7 +80,7 @@ class InferenceServiceStack(Stack):
 
     - NVIDIA Triton on the GPU capacity provider behind an internal ALB, serving models from an EFS
       model store mounted read-only;
-    - TorchServe on Fargate behind an internal NLB, scaled on CPU.
+    - TorchServe on Fargate behind an internal NLB, scaled on CPU, with ECS Exec for operators.
     """
 
     def __init__(
@@ -136,6 +136,8 @@ class InferenceServiceStack(Stack):
             min_tasks=2,
             max_tasks=6,
             target_cpu_utilization_percent=55,
+            # Operators may open a shell in a task (aws ecs execute-command); sessions are logged.
+            enable_exec=True,
         )
 
 
