@@ -53,7 +53,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
       // The deploy-proof checks make the compliance tests asynchronous, and jest's 5 s limit for an
       // asynchronous test is too tight for cdk-nag + cfn-guard + IAM evaluation on a busy 2-core machine.
       testTimeout: 60_000,
-      coveragePathIgnorePatterns: ['/node_modules/', '/test/'],
+      coveragePathIgnorePatterns: ['/node_modules/', '/test/', '/scripts/'],
       // Issue 8, point 4: CI fails when coverage of src/ drops below 90 % (projen nests this under `global`).
       coverageThreshold: { lines: 90, branches: 90, functions: 90, statements: 90 },
     },
@@ -61,7 +61,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   gitignore: ['cdk.out/', '.venv/', 'bench/.build/', '.jsii.tabl.json', 'test/*.snapshot/**/asset.*'],
   npmignoreEnabled: true,
-  npmIgnoreOptions: { ignorePatterns: ['examples/', 'bench/', 'docs/', '.ci/', 'cdk.out/'] },
+  npmIgnoreOptions: { ignorePatterns: ['examples/', 'bench/', 'docs/', 'scripts/', '.ci/', 'cdk.out/'] },
 });
 
 // The npm mirror lacks some optional non-Linux binaries of unrs-resolver's newest releases.
@@ -88,6 +88,11 @@ project.jest!.config.transform = {
 project.postCompileTask.exec('jsii-rosetta extract --strict');
 
 // 1st README command: synthesize the example app into cdk.out/.
+project.addTask('docs:dashboard', {
+  description: 'Draw the example app\'s dashboard as docs/dashboard.svg (a test fails when it is stale)',
+  exec: 'ts-node -P test/tsconfig.json scripts/dashboard-svg.ts',
+});
+
 project.addTask('synth:example', {
   description: 'Synthesize the example app (every construct) into cdk.out/',
   // The examples import the package by name, as an app would; tsconfig-paths (registered after ts-node,

@@ -63,6 +63,8 @@ export class WorkloadDashboard extends Construct {
 
   private readonly cluster: WorkloadCluster;
   private readonly sections: DashboardSection[] = [];
+  private readonly sectionRows: cloudwatch.IWidget[] = [];
+  private readonly userRows: cloudwatch.IWidget[] = [];
 
   /**
    * @param scope The construct that contains the dashboard, usually a `Stack`.
@@ -116,12 +118,15 @@ export class WorkloadDashboard extends Construct {
         ...GRAPH,
       }),
     );
+    // Sections, then your rows, laid out when the dashboard is rendered: a workload created after
+    // addWidgets still gets its section above your rows.
+    this.dashboard.addWidgets(new LazyColumn(() => [...this.sectionRows, ...this.userRows]));
     props.cluster._attachDashboard(this);
   }
 
-  /** Adds widgets in a new row below the workloads' sections. */
+  /** Adds widgets in a new row below the workloads' sections (those of workloads created later too). */
   public addWidgets(...widgets: cloudwatch.IWidget[]): void {
-    this.dashboard.addWidgets(...widgets);
+    if (widgets.length > 0) this.userRows.push(widgets.length > 1 ? new cloudwatch.Row(...widgets) : widgets[0]);
   }
 
   /** @internal */
@@ -134,9 +139,37 @@ export class WorkloadDashboard extends Construct {
         'that stack uses the cluster, and CloudFormation allows no reference back. Create the WorkloadDashboard in a stack of its own ' +
         `(or in '${there.stackName}' when all workloads are there).`);
     }
-    this.dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: `## ${section.title}`, width: 24, height: 1 }));
-    this.dashboard.addWidgets(...section.widgets());
+    this.sectionRows.push(new cloudwatch.TextWidget({ markdown: `## ${section.title}`, width: 24, height: 1 }));
+    this.sectionRows.push(new cloudwatch.Row(...section.widgets()));
     this.sections.push(section);
+  }
+}
+
+/** Rows stacked one below the other, taken from `rows` when the dashboard is rendered. */
+class LazyColumn implements cloudwatch.IWidget {
+  public readonly width = 24;
+  private x = 0;
+  private y = 0;
+
+  constructor(private readonly rows: () => cloudwatch.IWidget[]) {}
+
+  public get height(): number {
+    return this.column().height;
+  }
+
+  public position(x: number, y: number): void {
+    this.x = x;
+    this.y = y;
+  }
+
+  public toJson(): any[] {
+    const column = this.column();
+    column.position(this.x, this.y);
+    return column.toJson();
+  }
+
+  private column(): cloudwatch.Column {
+    return new cloudwatch.Column(...this.rows());
   }
 }
 
