@@ -10,6 +10,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { IConstruct } from 'constructs';
 import { BatchQueueWorker, DaemonAgent, InferenceService, ScheduledTask, WorkloadCluster } from '../../src';
+import { buildBucket } from '../../src/core/resources';
 import { newStack } from '../compliance';
 import { AUTOSCALING_SERVICE_LINKED_ROLE, Caller, Context, Hop, assumeRoleHop, derivedHops, evaluateHop, kmsHop, otherAccountRole, policyProblems } from './policy';
 import { exampleApp, IMAGE, NIGHTLY, workloadStack } from './scenarios';
@@ -338,6 +339,46 @@ function clusterHops(t: AppTemplates, cluster: WorkloadCluster): Row[] {
   return rows;
 }
 
+/**
+ * ECS Exec: the task roles of workloads with `enableExec` open the session channels, write the session
+ * log to the cluster's exec log group (and under ecs-exec/ of the session log bucket) with the cluster
+ * key; nothing else, and a workload without `enableExec` opens no session.
+ */
+function execHops(t: AppTemplates, cluster: WorkloadCluster, withExec: { [what: string]: IConstruct }, withoutExec: IConstruct): Row[] {
+  if (!cluster.execLogGroup || !cluster.execSessionLogBucket) throw new Error(`${cluster.node.path} has no exec log group or session log bucket`);
+  const key = t.arnOf(cluster.encryptionKey);
+  const execLogs = t.arnOf(cluster.execLogGroup);
+  const session = logStream(execLogs, 'ecs-execute-command-0123');
+  const bucket = t.arnOf(cluster.execSessionLogBucket);
+  const bucketKey = t.arnOf(cluster.execSessionLogBucket.encryptionKey!);
+  const rows: Row[] = [];
+  for (const [what, r] of Object.entries(withExec)) {
+    const taskRole = role(r);
+    rows.push(
+      allow(`the ${what} task role creates the ECS Exec control channel`, { caller: taskRole, action: 'ssmmessages:CreateControlChannel', resource: '*' }),
+      allow(`the ${what} task role opens the ECS Exec data channel`, { caller: taskRole, action: 'ssmmessages:OpenDataChannel', resource: '*' }),
+      allow(`the ${what} task role creates a session log stream in the exec log group`, { caller: taskRole, action: 'logs:CreateLogStream', resource: session }),
+      allow(`the ${what} task role writes a session log to the exec log group`, { caller: taskRole, action: 'logs:PutLogEvents', resource: session }),
+      deny(`the ${what} task role writes to another log group`, { caller: taskRole, action: 'logs:PutLogEvents', resource: arn('logs', 'log-group:/someone/else:log-stream:x') }),
+      allow(`the ${what} task role decrypts with the cluster key (session log)`, kmsHop(taskRole, 'kms:Decrypt', key, { service: 'logs', resourceArn: logGroupArn(execLogs) })),
+      allow(`the ${what} task role encrypts with the cluster key (session log)`, kmsHop(taskRole, 'kms:GenerateDataKey', key, { service: 'logs', resourceArn: logGroupArn(execLogs) })),
+      allow(`the ${what} task role reads the session log bucket's encryption`, { caller: taskRole, action: 's3:GetEncryptionConfiguration', resource: bucket }),
+      allow(`the ${what} task role uploads a session log under ecs-exec/`, { caller: taskRole, action: 's3:PutObject', resource: `${bucket}/ecs-exec/0123.log` }),
+      deny(`the ${what} task role uploads outside ecs-exec/ of the session log bucket`, { caller: taskRole, action: 's3:PutObject', resource: `${bucket}/other/0123.log` }),
+      deny(`the ${what} task role reads a session log`, { caller: taskRole, action: 's3:GetObject', resource: `${bucket}/ecs-exec/0123.log` }),
+      allow(`the ${what} task role encrypts a session log with the bucket key`, kmsHop(taskRole, 'kms:GenerateDataKey', bucketKey, { service: 's3', resourceArn: bucket })),
+    );
+  }
+  const plain = role(withoutExec);
+  rows.push(
+    deny('the task role of a workload without enableExec creates an ECS Exec control channel', { caller: plain, action: 'ssmmessages:CreateControlChannel', resource: '*' }),
+    deny('the task role of a workload without enableExec opens an ECS Exec data channel', { caller: plain, action: 'ssmmessages:OpenDataChannel', resource: '*' }),
+    deny('the task role of a workload without enableExec writes to the exec log group', { caller: plain, action: 'logs:PutLogEvents', resource: session }),
+    deny('the task role of a workload without enableExec uploads a session log', { caller: plain, action: 's3:PutObject', resource: `${bucket}/ecs-exec/0123.log` }),
+  );
+  return rows;
+}
+
 // ~~~ (a) a default stack of each construct ~~~
 
 const workerStack = workloadStack((s, cluster) =>
@@ -350,6 +391,18 @@ const agentStack = workloadStack((s, cluster) => {
   const arm = cluster.addAsgCapacity('Arm', { instanceType: new ec2.InstanceType('m7g.large'), additionalInstanceTypes: [new ec2.InstanceType('c7g.large')], maxCapacity: 2 });
   return new DaemonAgent(s, 'Agent', { cluster, image: IMAGE, memoryReservationMiB: 64, capacityProvider: arm });
 });
+
+/** A worker and a scheduled task with enableExec, and a scheduled task without, on a cluster with a session log bucket. */
+const execStack = (() => {
+  const stack = newStack('Exec');
+  const sessionLogKey = new kms.Key(stack, 'SessionLogKey', { enableKeyRotation: true });
+  const bucket = buildBucket(stack, 'SessionLogs', { encryptionKey: sessionLogKey });
+  const cluster = new WorkloadCluster(stack, 'Cluster', { execSessionLogBucket: bucket });
+  const worker = new BatchQueueWorker(stack, 'Worker', { cluster, image: IMAGE, maxTasks: 10, enableExec: true });
+  const job = new ScheduledTask(stack, 'Job', { cluster, image: IMAGE, schedule: NIGHTLY, enableExec: true });
+  const plainJob = new ScheduledTask(stack, 'PlainJob', { cluster, image: IMAGE, schedule: NIGHTLY });
+  return { stack, cluster, worker: worker.taskDefinition.taskRole, job: job.taskDefinition.taskRole, plainJob: plainJob.taskDefinition.taskRole };
+})();
 
 // ~~~ (b) the example app ~~~
 
@@ -364,6 +417,10 @@ const tables: { [name: string]: { readonly scope: App | Stack; readonly rows: (t
   'InferenceService (default stack)': { scope: inferenceStack.stack, rows: t => inferenceHops(t, inferenceStack.workload, inferenceStack.cluster) },
   'DaemonAgent (default stack)': { scope: agentStack.stack, rows: t => daemonHops(t, agentStack.workload, agentStack.cluster) },
   'WorkloadCluster (default stack with EC2 capacity)': { scope: agentStack.stack, rows: t => clusterHops(t, agentStack.cluster) },
+  'ECS Exec (worker and scheduled task with enableExec, session log bucket)': {
+    scope: execStack.stack,
+    rows: t => execHops(t, execStack.cluster, { 'worker': execStack.worker, 'scheduled task': execStack.job }, execStack.plainJob),
+  },
   'example app: BatchQueueWorker': { scope: example.app, rows: t => workerHops(t, example.worker.worker, exampleCluster, 'incoming/', 'converted/') },
   'example app: ScheduledTask': { scope: example.app, rows: t => scheduledTaskHops(t, example.job.nightlyReport, exampleCluster) },
   'example app: InferenceService Triton': { scope: example.app, rows: t => inferenceHops(t, example.inference.triton, exampleCluster) },
@@ -439,6 +496,7 @@ describe('derivedHops', () => {
     ['ScheduledTask with timeout', () => runToCompletionStack.stack],
     ['InferenceService', () => inferenceStack.stack],
     ['DaemonAgent and WorkloadCluster with EC2 capacity', () => agentStack.stack],
+    ['ECS Exec', () => execStack.stack],
   ])('policyProblems of the default %s stack is empty', async (_name, stack) => {
     expect(await policyProblems(stack())).toEqual([]);
   });
