@@ -177,8 +177,8 @@ export interface BatchQueueWorkerProps extends WorkloadContainerOptions, Placeme
   /**
    * What happens to the worker's stateful resources when they leave the stack (stack deletion, or a
    * change that replaces them): the input bucket, the queue and the dead-letter queue this construct
-   * creates (with the jobs they still hold), the container log group and the wake-up state machine's
-   * log group. The wake-up queues hold only event times and are always deleted. `RETAIN` keeps them in the
+   * creates (with the jobs they still hold), the container log group, and the wake-up path's queues and
+   * state machine log group. `RETAIN` keeps them in the
    * account. With `DESTROY`, unprocessed and failed jobs and the logs are deleted, and CloudFormation
    * fails to delete the input bucket while it still holds objects. Given buckets and queues are never
    * affected.

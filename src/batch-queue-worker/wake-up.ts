@@ -63,18 +63,19 @@ export class WakeUpPath extends Construct {
     const key = props.cluster.encryptionKey;
     const stack = Stack.of(this);
 
-    // The three queues hold wake-up requests (an event time each), nothing worth keeping after the stack.
+    // The queues hold wake-up requests (an event time each). Like every queue of the library they keep
+    // messages 14 days and follow removalPolicy: a late request only wakes a service, which is harmless.
     this.deadLetterQueue = buildQueue(this, 'DeadLetterQueue', {
       encryptionKey: key,
       fifo: true,
       retentionPeriod: Duration.days(14),
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: props.removalPolicy,
     });
     suppressGuardRule(this.deadLetterQueue, 'sqs_dlq_check', 'This is the dead-letter queue of the wake-up gate, watched by the failure alarm.');
     this.eventDeadLetterQueue = buildQueue(this, 'EventDeadLetterQueue', {
       encryptionKey: key,
       retentionPeriod: Duration.days(14),
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: props.removalPolicy,
     });
     Validations.of(this.eventDeadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
@@ -85,12 +86,11 @@ export class WakeUpPath extends Construct {
       encryptionKey: key,
       fifo: true,
       contentBasedDeduplication: true,
-      // A wake-up request older than an hour is moot: the alarms have started the service by then.
-      retentionPeriod: Duration.hours(1),
+      retentionPeriod: Duration.days(14),
       // Longer than one synchronous execution with its retries.
       visibilityTimeout: Duration.minutes(2),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: props.removalPolicy,
     });
     // Only rules of this account may send wake-up requests (and their undeliverable events). The
     // condition names no rule, so that rules of other stacks can use the path without a reference cycle.

@@ -741,9 +741,9 @@ describe('removalPolicy', () => {
       'Test/Worker/InputBucket/Resource: Retain/Retain',
       'Test/Worker/LogGroup/Resource: Retain/Retain',
       'Test/Worker/Queue/Resource: Retain/Retain',
-      'Test/Worker/WakeUp/DeadLetterQueue/Resource: Delete/Delete',
-      'Test/Worker/WakeUp/EventDeadLetterQueue/Resource: Delete/Delete',
-      'Test/Worker/WakeUp/Queue/Resource: Delete/Delete',
+      'Test/Worker/WakeUp/DeadLetterQueue/Resource: Retain/Retain',
+      'Test/Worker/WakeUp/EventDeadLetterQueue/Resource: Retain/Retain',
+      'Test/Worker/WakeUp/Queue/Resource: Retain/Retain',
       'Test/Worker/WakeUp/StateMachineLogs/Resource: Retain/Retain',
     ]);
   });

@@ -143,7 +143,7 @@ describe('default configuration (minTasks 0)', () => {
     });
   });
 
-  test('the gate: FIFO, content-based deduplication, cluster key, 1 hour retention, 2 min visibility, FIFO DLQ after 5, deleted', () => {
+  test('the gate: FIFO, content-based deduplication, cluster key, 14-day retention, 2 min visibility, FIFO DLQ after 5, retained', () => {
     b.template.templateMatches({
       Resources: {
         [ids.gate]: {
@@ -153,25 +153,25 @@ describe('default configuration (minTasks 0)', () => {
             ContentBasedDeduplication: true,
             KmsMasterKeyId: { 'Fn::GetAtt': [ids.key, 'Arn'] },
             KmsDataKeyReusePeriodSeconds: 3600,
-            MessageRetentionPeriod: 3600,
+            MessageRetentionPeriod: 1209600,
             VisibilityTimeout: 120,
             RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [ids.dlq, 'Arn'] }, maxReceiveCount: 5 },
           },
-          DeletionPolicy: 'Delete',
-          UpdateReplacePolicy: 'Delete',
+          DeletionPolicy: 'Retain',
+          UpdateReplacePolicy: 'Retain',
         },
       },
     });
   });
 
-  test('the dead-letter queues: the gate\'s is FIFO, the rule targets\' is standard; 14 days, cluster key, deleted', () => {
+  test('the dead-letter queues: the gate\'s is FIFO, the rule targets\' is standard; 14 days, cluster key, retained', () => {
     const resources = b.template.toJSON().Resources;
     for (const [id, fifo] of [[ids.dlq, true], [ids.eventDlq, undefined]] as const) {
       expect(resources[id]).toMatchObject({
         Type: 'AWS::SQS::Queue',
         Properties: { MessageRetentionPeriod: 1209600, KmsMasterKeyId: { 'Fn::GetAtt': [ids.key, 'Arn'] } },
-        DeletionPolicy: 'Delete',
-        UpdateReplacePolicy: 'Delete',
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
       });
       expect(resources[id].Properties.FifoQueue).toBe(fifo);
       expect(resources[id].Properties.RedrivePolicy).toBeUndefined();
@@ -629,12 +629,12 @@ describe('metricWakeUps()', () => {
 });
 
 describe('removalPolicy', () => {
-  test('the state machine log group follows removalPolicy; the three wake-up queues are deleted either way', () => {
+  test('the wake-up queues and the state machine log group follow removalPolicy', () => {
     const wakeUpPolicies = (b: Built) => statefulPolicies(pathOf(b.worker));
     expect(wakeUpPolicies(build())).toEqual([
-      'Test/Worker/WakeUp/DeadLetterQueue/Resource: Delete/Delete',
-      'Test/Worker/WakeUp/EventDeadLetterQueue/Resource: Delete/Delete',
-      'Test/Worker/WakeUp/Queue/Resource: Delete/Delete',
+      'Test/Worker/WakeUp/DeadLetterQueue/Resource: Retain/Retain',
+      'Test/Worker/WakeUp/EventDeadLetterQueue/Resource: Retain/Retain',
+      'Test/Worker/WakeUp/Queue/Resource: Retain/Retain',
       'Test/Worker/WakeUp/StateMachineLogs/Resource: Retain/Retain',
     ]);
     const destroyed = build(() => ({ removalPolicy: RemovalPolicy.DESTROY }));

@@ -232,9 +232,12 @@ describe('WorkloadCluster overrides', () => {
     cluster.addAsgCapacity('Graviton', { instanceType: M7G, maxCapacity: 2 });
     const template = Template.fromStack(stack);
     expect(cluster.vpc).toBe(vpc);
-    for (const type of ['AWS::EC2::VPC', 'AWS::EC2::Subnet', 'AWS::EC2::NatGateway', 'AWS::EC2::FlowLog', 'AWS::Logs::LogGroup']) {
+    for (const type of ['AWS::EC2::VPC', 'AWS::EC2::Subnet', 'AWS::EC2::NatGateway', 'AWS::EC2::FlowLog']) {
       template.resourceCountIs(type, 0);
     }
+    // The only log group is the cluster's ECS Exec log group: no flow log group for a given VPC.
+    template.resourceCountIs('AWS::Logs::LogGroup', 1);
+    expect(Object.keys(template.findResources('AWS::Logs::LogGroup'))[0]).toMatch(/^ClusterExecLogs/);
     template.resourceCountIs('AWS::ECS::Cluster', 1);
     template.hasResourceProperties('AWS::EC2::SecurityGroup', { VpcId: 'vpc-1234' });
     template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
@@ -602,9 +605,10 @@ describe('removalPolicy', () => {
     return cluster;
   }
 
-  test('by default the key, the flow log group and the access log bucket are retained', () => {
+  test('by default the key, the flow and exec log groups and the access log bucket are retained', () => {
     expect(statefulPolicies(clusterWithLogs())).toEqual([
       'Test/Cluster/AccessLogs/Resource: Retain/Retain',
+      'Test/Cluster/ExecLogs/Resource: Retain/Retain',
       'Test/Cluster/FlowLogs/Resource: Retain/Retain',
       'Test/Cluster/Key/Resource: Retain/Retain',
     ]);
@@ -613,6 +617,7 @@ describe('removalPolicy', () => {
   test('DESTROY deletes them with the stack', () => {
     expect(statefulPolicies(clusterWithLogs({ removalPolicy: RemovalPolicy.DESTROY }))).toEqual([
       'Test/Cluster/AccessLogs/Resource: Delete/Delete',
+      'Test/Cluster/ExecLogs/Resource: Delete/Delete',
       'Test/Cluster/FlowLogs/Resource: Delete/Delete',
       'Test/Cluster/Key/Resource: Delete/Delete',
     ]);
@@ -621,6 +626,7 @@ describe('removalPolicy', () => {
   test('RETAIN_ON_UPDATE_OR_DELETE is passed through', () => {
     expect(statefulPolicies(clusterWithLogs({ removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE }))).toEqual([
       'Test/Cluster/AccessLogs/Resource: RetainExceptOnCreate/Retain',
+      'Test/Cluster/ExecLogs/Resource: RetainExceptOnCreate/Retain',
       'Test/Cluster/FlowLogs/Resource: RetainExceptOnCreate/Retain',
       'Test/Cluster/Key/Resource: RetainExceptOnCreate/Retain',
     ]);

@@ -567,11 +567,11 @@ describe('limits at their edges are accepted', () => {
 });
 
 describe('log group removal policy', () => {
-  // Two log groups: the cluster's flow logs (always retained here) and the workload's.
+  // Three log groups: the cluster's flow logs and ECS Exec sessions (retained here) and the workload's.
   test.each<[RemovalPolicy | undefined, string[]]>([
-    [undefined, ['Retain', 'Retain']],
-    [RemovalPolicy.RETAIN, ['Retain', 'Retain']],
-    [RemovalPolicy.DESTROY, ['Delete', 'Retain']],
+    [undefined, ['Retain', 'Retain', 'Retain']],
+    [RemovalPolicy.RETAIN, ['Retain', 'Retain', 'Retain']],
+    [RemovalPolicy.DESTROY, ['Delete', 'Retain', 'Retain']],
   ])('removalPolicy %s gives the log groups DeletionPolicy %j', (removalPolicy, policies) => {
     const groups = Object.values(build({ removalPolicy }).findResources('AWS::Logs::LogGroup')) as any[];
     expect(groups.map(g => g.DeletionPolicy).sort()).toEqual(policies);

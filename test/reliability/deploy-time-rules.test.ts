@@ -620,9 +620,10 @@ describe('deploy-time rules the props cannot reach', () => {
     const ecsTargets = resources(template, 'AWS::Scheduler::Schedule').map(s => s.Properties.Target.EcsParameters).filter(Boolean);
     expect(ecsTargets).toHaveLength(1);
     expect(ecsTargets[0].PlatformVersion).toBeUndefined();
-    // Step Functions' RunTask: LATEST.
-    const [machine] = resources(template, 'AWS::StepFunctions::StateMachine');
-    expect(JSON.stringify(machine.Properties.DefinitionString)).toContain('\\"PlatformVersion\\":\\"LATEST\\"');
+    // Step Functions' RunTask: LATEST. (The other state machine is the worker's wake-up path, which runs no task.)
+    const runners = resources(template, 'AWS::StepFunctions::StateMachine').filter(m => JSON.stringify(m.Properties.DefinitionString).includes('ecs:runTask'));
+    expect(runners).toHaveLength(1);
+    expect(JSON.stringify(runners[0].Properties.DefinitionString)).toContain('\\"PlatformVersion\\":\\"LATEST\\"');
   });
 
   test('ECS rejects a health check grace period without a load balancer: only InferenceService sets one, and it always has a load balancer', () => {
@@ -650,7 +651,8 @@ describe('deploy-time rules the props cannot reach', () => {
     new BatchQueueWorker(stack, 'Worker', { cluster: c, image: IMAGE, maxTasks: 2 });
     new ScheduledTask(stack, 'Job', { cluster: c, image: IMAGE, schedule: NIGHTLY });
     const retention = resources(Template.fromStack(stack), 'AWS::SQS::Queue').map(q => q.Properties.MessageRetentionPeriod).sort();
-    expect(retention).toEqual([1209600, 1209600, 1209600]);
+    // The worker's queue and dead-letter queue, its wake-up gate and the gate's two dead-letter queues, the task's dead-letter queue.
+    expect(retention).toEqual([1209600, 1209600, 1209600, 1209600, 1209600, 1209600]);
   });
 
   test('SQS queue names (≤ 80 characters), load balancer names (≤ 32) and target group names (≤ 32) are never given: CloudFormation generates them', () => {

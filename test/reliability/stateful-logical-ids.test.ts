@@ -37,6 +37,7 @@ const RETAINED_TYPES = STATEFUL_TYPES.filter(t => t !== 'AWS::EFS::AccessPoint')
 /** The cluster's stateful resources, present in every stack below. */
 const CLUSTER_IDS = [
   'AWS::KMS::Key ClusterKeyB247D7DD',
+  'AWS::Logs::LogGroup ClusterExecLogs956D313E',
   'AWS::Logs::LogGroup ClusterFlowLogs8372B953',
 ];
 /** The cluster's access log bucket, created when a workload first logs to it (S3 server access or load balancer logs). */
@@ -70,6 +71,10 @@ const CASES: Case[] = [
       'AWS::S3::Bucket WorkerInputBucket2A2B6DF1',
       'AWS::SQS::Queue WorkerDeadLetterQueue2879C389',
       'AWS::SQS::Queue WorkerQueue9380F652',
+      'AWS::Logs::LogGroup WorkerWakeUpStateMachineLogs6B140104',
+      'AWS::SQS::Queue WorkerWakeUpDeadLetterQueue4872891D',
+      'AWS::SQS::Queue WorkerWakeUpEventDeadLetterQueue9F3016B4',
+      'AWS::SQS::Queue WorkerWakeUpQueue293FE905',
     ],
   },
   {
