@@ -25,6 +25,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     module: 'cdk_ecs_workloads',
   },
 
+  // `npx cdk-ecs-workloads cost cdk.out`: what the synthesized stacks cost (src/cli.ts).
+  bin: { 'cdk-ecs-workloads': 'lib/cli.js' },
+
   devDeps: [
     'cdk-nag@^3.0.2',
     '@cdklabs/cdk-validator-cfnguard@^0.0.62',

@@ -12,6 +12,8 @@
  * 4. The queue worker's delay from the first upload to the first scale-out action (event path and alarm
  *    path, with the queue recently active and after a long idle), and the relative price of one
  *    default worker task-hour.
+ * 5. What the five workloads cost, from the cost model of `src/cost/`: fixed monthly cost while idle
+ *    per workload, and the main unit costs.
  * Timings are reported, never asserted.
  */
 import { spawnSync } from 'child_process';
@@ -20,6 +22,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { SynthesisMessageLevel } from 'aws-cdk-lib/cx-api';
+import { estimate, formatUsd, StackEstimate } from '../src/cost/model';
+import { PRICES } from '../src/cost/prices';
 import { complianceFindings } from '../test/compliance';
 import { BaselineStack } from './apps/baseline';
 import { OursStack } from './apps/ours';
@@ -146,6 +150,16 @@ function stackShape(stack: Stack): StackShape {
 
 function templateOf(stack: Stack): any {
   return (stack.node.root as App).synth().getStackByName(stack.stackName).template;
+}
+
+/** The cost model's estimate of one stack, and the workload each of its resources belongs to. */
+function costOf(stack: Stack): { estimate: StackEstimate; workloadOf: (logicalId: string) => string } {
+  const template = templateOf(stack);
+  const workloadOf = (logicalId: string) => {
+    const cdkPath = String(template.Resources?.[logicalId]?.Metadata?.['aws:cdk:path'] ?? '').split('/');
+    return WORKLOADS.find(w => cdkPath.includes(w)) ?? 'shared cluster + VPC';
+  };
+  return { estimate: estimate([{ name: stack.stackName, template }]).stacks[0], workloadOf };
 }
 
 function main(): void {
@@ -290,6 +304,43 @@ function main(): void {
   for (const kind of KINDS) {
     const p = price[kind];
     say(`| ${kind} | ${p.vcpu} | ${p.memoryGiB} | ${p.architecture} | ${(p.spotShare * 100).toFixed(0)} % | ${(p.usdPerHour / price.baseline.usdPerHour).toFixed(2)} |`);
+  }
+  say();
+
+  say(`## What the five workloads cost (${PRICES.region} prices of ${PRICES.asOf})`);
+  say();
+  say('From the cost model that `npx cdk-ecs-workloads cost cdk.out` runs (`src/cost/`; prices and their sources in ' +
+    '`src/cost/prices.ts`), on the 1-copy templates. Idle: no job or request, services at their minimum task count, ' +
+    'Auto Scaling groups at their MinSize; free tiers not deducted.');
+  say();
+  const costs = { ours: costOf(primary.ours), baseline: costOf(primary.baseline) };
+  say('| workload | ours USD/month idle | baseline USD/month idle |');
+  say('|---|---:|---:|');
+  const idleOf = (kind: Kind, group: string) => costs[kind].estimate.fixed
+    .filter(l => costs[kind].workloadOf(l.logicalId) === group)
+    .reduce((sum, l) => sum + (l.usdPerMonth ?? 0), 0);
+  for (const group of [...WORKLOADS, 'shared cluster + VPC']) {
+    say(`| ${group} | ${formatUsd(idleOf('ours', group))} | ${formatUsd(idleOf('baseline', group))} |`);
+  }
+  const totalOf = (kind: Kind) => `${costs[kind].estimate.fixedIncomplete ? '≥ ' : ''}${formatUsd(costs[kind].estimate.fixedTotal)}`;
+  say(`| **total** | **${totalOf('ours')}** | **${totalOf('baseline')}** |`);
+  say();
+  const unitOf = (kind: Kind, workload: string, unit: string) => {
+    const line = costs[kind].estimate.units.find(u => u.unit === unit && costs[kind].workloadOf(u.logicalId) === workload);
+    return line ? formatUsd(line.usd) : 'n/a';
+  };
+  say('| app | worker task-hour | worker, per million jobs (task time excluded) | ALB, per million requests | not priced |');
+  say('|---|---:|---:|---:|---:|');
+  for (const kind of KINDS) {
+    say(`| ${kind} | ${unitOf(kind, WORKLOADS[0], 'task-hour')} | ${unitOf(kind, WORKLOADS[0], 'million jobs')} | ` +
+      `${unitOf(kind, WORKLOADS[1], 'million requests')} | ${costs[kind].estimate.notPriced.length} item(s) |`);
+  }
+  say();
+  say('- Per million jobs: SQS send + receive + delete and the task\'s S3 GET; ours adds its wake-up path at the worst case ' +
+    '(one FIFO gate message, pipe request, Express execution and X-Ray trace per upload). Per million ALB requests: LCUs from ' +
+    'new connections only (25 per second per LCU, one connection per request).');
+  for (const kind of KINDS) {
+    for (const item of costs[kind].estimate.notPriced) say(`- Not priced (${kind}): ${item}.`);
   }
   say();
   say('![Median synthesis wall time](benchmarks.svg)');

@@ -3,7 +3,7 @@ import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
-import { WorkloadCluster, WorkloadVolume } from '../src';
+import { WorkloadCluster, WorkloadDashboard, WorkloadVolume } from '../src';
 import { InferenceService, LoadBalancerType } from '../src/inference-service/inference-service';
 
 const app = new App({ stackTraces: false, context: { 'aws:cdk:disable-creation-stack-traces': true } });
@@ -32,7 +32,8 @@ const alb = new InferenceService(stack, 'Alb', {
   removalPolicy: RemovalPolicy.DESTROY,
 });
 
-// The same server behind an internal NLB, scaled on CPU.
+// The same server behind an internal NLB, scaled on CPU, with ECS Exec: its healthy target below
+// shows that a task with the SSM agent, a writable root and an init process starts and serves.
 const nlb = new InferenceService(stack, 'Nlb', {
   cluster,
   image,
@@ -42,6 +43,7 @@ const nlb = new InferenceService(stack, 'Nlb', {
   deletionProtection: false,
   maxTasks: 2,
   removalPolicy: RemovalPolicy.DESTROY,
+  enableExec: true,
 });
 
 // A server reading a file system the user made and passed in `volumes` (not the model store): the
@@ -65,7 +67,17 @@ const volumeServer = new InferenceService(stack, 'SharedVolume', {
   removalPolicy: RemovalPolicy.DESTROY,
 });
 
+// The cluster's dashboard, with the three services' sections.
+const dashboard = new WorkloadDashboard(stack, 'Dashboard', { cluster });
+
 const integ = new IntegTest(app, 'InferenceServiceTest', { testCases: [stack] });
+
+// CloudFormation created the dashboard (its body was accepted: CloudWatch validates it on PutDashboard).
+integ.assertions.awsApiCall('CloudWatch', 'listDashboards', {
+  DashboardNamePrefix: dashboard.dashboard.dashboardName,
+}).expect(ExpectedResult.objectLike({
+  DashboardEntries: [Match.objectLike({ DashboardName: dashboard.dashboard.dashboardName })],
+}));
 
 // Each service's target group reports at least one healthy target: the task started (image pulled,
 // volumes mounted), answers 200 on the health check path, and the load balancer reaches it.

@@ -109,7 +109,7 @@ function fixture(name: string, wakeUp?: boolean): Fixture {
     idleAlarm,
     idlePolicy,
     targetTracking: targetTracking[0],
-    targetValue: resources[targetTracking[0]].Properties.TargetTrackingScalingPolicyConfiguration.TargetValue,
+    targetValue: resources[targetTracking[0]].Properties!.TargetTrackingScalingPolicyConfiguration.TargetValue,
     metrics: {
       visible: need('AWS/SQS/ApproximateNumberOfMessagesVisible'),
       inFlight: need('AWS/SQS/ApproximateNumberOfMessagesNotVisible'),
@@ -396,7 +396,7 @@ test('the template queries what the state machine publishes: the hold in the idl
   const holders = alarmsQuerying(worker, WAKE_UP_HOLD_METRIC);
   expect(holders).toHaveLength(2);
   expect(holders).toContain(worker.idleAlarm);
-  expect(alarmsQuerying(worker, WAKE_UP_METRIC).map(id => worker.template.Resources![id].Properties.AlarmDescription))
+  expect(alarmsQuerying(worker, WAKE_UP_METRIC).map(id => worker.template.Resources![id].Properties!.AlarmDescription))
     .toEqual([expect.stringMatching(/has no task: start one/)]);
   expect(templateMetrics(withoutWakeUp.template).has(`${WAKE_UP_NAMESPACE}/${WAKE_UP_METRIC}`)).toBe(false);
   expect(templateMetrics(withoutWakeUp.template).has(`${WAKE_UP_NAMESPACE}/${WAKE_UP_HOLD_METRIC}`)).toBe(false);
