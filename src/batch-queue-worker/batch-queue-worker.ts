@@ -23,6 +23,7 @@ import { checkOrder, checkRange, isUnresolved, show, ValidationError } from '../
 import { acknowledgeResourceWildcards } from '../core/policy-findings';
 import { allowAlarmsToPublish, allowServiceToUseKey, buildBucket, buildQueue, buildTopic, checkRemovalPolicy, suppressGuardRule } from '../core/resources';
 import { allowNfs, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
+import { skipCreationStackTraces } from '../core/synthesis';
 import { buildWorkloadTask } from '../core/task-definition';
 import { warn, WarningId } from '../core/warnings';
 
@@ -257,6 +258,7 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
    */
   constructor(scope: Construct, id: string, props: BatchQueueWorkerProps) {
     super(scope, id);
+    skipCreationStackTraces(this);
     this.cluster = props.cluster;
     const minTasks = props.minTasks ?? 0;
     const jobTimeout = props.jobTimeout ?? Duration.minutes(15);

@@ -12,6 +12,7 @@ import type { DashboardSection, WorkloadDashboard } from './dashboard';
 import { checkLogRetention, checkName, checkOrder, checkRange, isUnresolved, show, ValidationError } from './errors';
 import { acknowledgeReplication, buildTopic, checkRemovalPolicy, enableEventBridge, suppressGuardRule } from './resources';
 import { WorkloadRole } from './roles';
+import { skipCreationStackTraces } from './synthesis';
 
 /** Key prefix of the ECS Exec session logs in `execSessionLogBucket`. @internal */
 export const EXEC_LOG_PREFIX = 'ecs-exec';
@@ -276,6 +277,7 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
    */
   constructor(scope: Construct, id: string, props: WorkloadClusterProps = {}) {
     super(scope, id);
+    skipCreationStackTraces(this);
 
     if (props.cluster && !props.vpc) {
       throw new ValidationError(this,

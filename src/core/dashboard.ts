@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct, IConstruct } from 'constructs';
 import type { WorkloadCluster } from './cluster';
 import { ValidationError } from './errors';
+import { skipCreationStackTraces } from './synthesis';
 
 /** What one workload shows on its cluster's dashboards. @internal */
 export interface DashboardSection {
@@ -73,6 +74,7 @@ export class WorkloadDashboard extends Construct {
    */
   constructor(scope: Construct, id: string, props: WorkloadDashboardProps) {
     super(scope, id);
+    skipCreationStackTraces(this);
     this.cluster = props.cluster;
     const name = props.dashboardName;
     if (name !== undefined && !Token.isUnresolved(name) && !/^[A-Za-z0-9_-]{1,255}$/.test(name)) {

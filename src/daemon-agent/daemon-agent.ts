@@ -13,6 +13,7 @@ import { checkRange, isUnresolved, show, ValidationError } from '../core/errors'
 import { instanceCpuUnits, instanceMemoryMiB, largestInstance, smallestKnownInstance } from '../core/instance-types';
 import { suppressGuardRule } from '../core/resources';
 import { allowNfs, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
+import { skipCreationStackTraces } from '../core/synthesis';
 import { buildWorkloadTask } from '../core/task-definition';
 import { checkAbsolute, WorkloadVolume } from '../core/volumes';
 import { warn, WarningId } from '../core/warnings';
@@ -217,6 +218,7 @@ export class DaemonAgent extends Construct implements ec2.IConnectable, iam.IGra
    */
   constructor(scope: Construct, id: string, props: DaemonAgentProps) {
     super(scope, id);
+    skipCreationStackTraces(this);
     this.cluster = props.cluster;
     rejectReplicaProps(this, props);
     // Not a prop of the type (ECS rejects a placement strategy on a DAEMON service); JavaScript callers may pass it anyway.

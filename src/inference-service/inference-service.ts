@@ -15,6 +15,7 @@ import { DashboardSection, graph } from '../core/dashboard';
 import { checkOrder, checkRange, isUnresolved, show, ValidationError } from '../core/errors';
 import { checkRemovalPolicy, suppressGuardRule } from '../core/resources';
 import { allowNfs, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
+import { skipCreationStackTraces } from '../core/synthesis';
 import { buildWorkloadTask } from '../core/task-definition';
 import { checkAbsolute, WorkloadVolume } from '../core/volumes';
 
@@ -284,6 +285,7 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
    */
   constructor(scope: Construct, id: string, props: InferenceServiceProps) {
     super(scope, id);
+    skipCreationStackTraces(this);
     const cluster = props.cluster;
     const type = props.loadBalancerType ?? LoadBalancerType.APPLICATION;
     const isAlb = type === LoadBalancerType.APPLICATION;

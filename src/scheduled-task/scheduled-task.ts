@@ -25,6 +25,7 @@ import { checkName, checkRange, isUnresolved, show, ValidationError } from '../c
 import { allowAlarmsToPublish, allowServiceToUseKey, buildQueue, buildTopic, checkRemovalPolicy, onlyRulePublishes, suppressGuardRule } from '../core/resources';
 import { WorkloadRole } from '../core/roles';
 import { allowNfs, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
+import { skipCreationStackTraces } from '../core/synthesis';
 import { buildWorkloadTask } from '../core/task-definition';
 import { warn, WarningId } from '../core/warnings';
 
@@ -219,6 +220,7 @@ export class ScheduledTask extends Construct implements ec2.IConnectable, iam.IG
    */
   constructor(scope: Construct, id: string, props: ScheduledTaskProps) {
     super(scope, id);
+    skipCreationStackTraces(this);
     // Scope the state machine's ecs:RunTask grant to this task definition's ARN rather than every
     // revision of the family (aws-cdk-lib's fix, behind a feature flag; set for this subtree only).
     this.node.setContext(cxapi.STEPFUNCTIONS_TASKS_FIX_RUN_ECS_TASK_POLICY, true);

@@ -43,5 +43,5 @@ test('README: the wake-up path per million uploads, from the model of the exampl
 test('README: what the example app costs while idle, and its GPU instance', () => {
   const gpu = example.stacks.flatMap(s => s.fixed).find(l => l.logicalId.startsWith('TritonService'))!;
   const total = Math.round(example.fixedTotal).toLocaleString('en-US');
-  expect(README).toContain(`idles at about ${total} USD a month: ${Math.round(gpu.usdPerMonth)} USD of it is the g5.xlarge`);
+  expect(README).toContain(`idles at about ${total} USD a month: ${Math.round(gpu.usdPerMonth!)} USD of it is the g5.xlarge`);
 });

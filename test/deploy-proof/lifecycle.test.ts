@@ -468,11 +468,16 @@ describe('BatchQueueWorker wake-up path (default worker)', () => {
     expect(checks.filter(c => !c.ok).map(c => c.message)).toEqual([]);
   });
 
-  test('nothing of the wake-up path blocks cdk destroy; only the state machine\'s log group is retained (the worker\'s removalPolicy)', () => {
+  test('nothing of the wake-up path blocks cdk destroy; its queues and log group are retained (the worker\'s removalPolicy)', () => {
     expect(deletionBlockers(template)).toEqual([]);
     const wakeUpIds = new Set(path.node.findAll().filter(c => CfnElement.isCfnElement(c)).map(c => stack.getLogicalId(c as CfnElement)));
     expect(wakeUpIds.size).toBeGreaterThan(5);
-    const retained = retainedOnDelete(template).filter(r => wakeUpIds.has(r.split(' ')[0]));
-    expect(retained).toEqual([`${id(path.node.findChild('StateMachineLogs'))} (AWS::Logs::LogGroup)`]);
+    const retained = retainedOnDelete(template).filter(r => wakeUpIds.has(r.split(' ')[0])).sort();
+    expect(retained).toEqual([
+      `${id(path.node.findChild('DeadLetterQueue'))} (AWS::SQS::Queue)`,
+      `${id(path.node.findChild('EventDeadLetterQueue'))} (AWS::SQS::Queue)`,
+      `${id(path.node.findChild('Queue'))} (AWS::SQS::Queue)`,
+      `${id(path.node.findChild('StateMachineLogs'))} (AWS::Logs::LogGroup)`,
+    ].sort());
   });
 });
