@@ -66,8 +66,15 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** Canonical text of each dimensions object seen, computed once (timelines look metrics up every minute). */
+const dimensionKeys = new WeakMap<object, string>();
+
 function metricKey(m: { namespace: string; metricName: string; dimensions: { readonly [name: string]: unknown } }, stat?: string): string {
-  const dims = Object.keys(m.dimensions).sort().map(k => `${k}=${canonical(m.dimensions[k])}`).join(',');
+  let dims = dimensionKeys.get(m.dimensions);
+  if (dims === undefined) {
+    dims = Object.keys(m.dimensions).sort().map(k => `${k}=${canonical(m.dimensions[k])}`).join(',');
+    dimensionKeys.set(m.dimensions, dims);
+  }
   return `${m.namespace}|${m.metricName}|${dims}|${stat ?? '*'}`;
 }
 
