@@ -44,8 +44,9 @@ export interface WakeUpPathProps {
  * the gate, so a burst of thousands of uploads costs the account's ECS API at most one
  * `DescribeServices` per second (and an `UpdateService` only when the service wants no task), and
  * throttling stays in this queue. The state machine raises the desired count only from 0, to
- * `wakeCount`, and records a `WakeUps` datapoint that keeps the idle scale-in from undoing the wake-up
- * while SQS has not yet resumed the metrics of a queue that was idle. @internal
+ * `wakeCount`, and records a `WakeUps` datapoint and a 16-minute `WakeUpHold`, which keeps the idle
+ * scale-in from undoing the wake-up while SQS has not yet resumed the metrics of a queue that was
+ * idle. @internal
  */
 export class WakeUpPath extends Construct {
   /** The gate: a FIFO queue with content-based deduplication. */
