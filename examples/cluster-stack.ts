@@ -25,7 +25,8 @@ export class ClusterStack extends Stack {
       instanceType: new ec2.InstanceType('g5.xlarge'),
       additionalInstanceTypes: [new ec2.InstanceType('g4dn.xlarge')],
       gpu: true,
-      maxCapacity: 2,
+      // Room for a canary rollout of the GPU endpoint at maxTasks: both fleets side by side.
+      maxCapacity: 4,
     });
   }
 }

@@ -1,7 +1,7 @@
 import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
-import { InferenceService, LoadBalancerType, WorkloadCluster, WorkloadVolume } from 'cdk-ecs-workloads';
+import { InferenceService, LoadBalancerType, RolloutStrategy, WorkloadCluster, WorkloadVolume } from 'cdk-ecs-workloads';
 
 /** Props of {@link InferenceServiceStack}. */
 export type InferenceServiceStackProps = { readonly cluster: WorkloadCluster } & StackProps;
@@ -9,7 +9,7 @@ export type InferenceServiceStackProps = { readonly cluster: WorkloadCluster } &
 /**
  * Two model endpoints on the shared cluster:
  * - NVIDIA Triton on the GPU capacity provider behind an internal ALB, serving models from an EFS
- *   model store mounted read-only;
+ *   model store mounted read-only, rolled out as a canary;
  * - TorchServe on Fargate behind an internal NLB, scaled on CPU, with ECS Exec for operators.
  */
 export class InferenceServiceStack extends Stack {
@@ -31,7 +31,10 @@ export class InferenceServiceStack extends Stack {
       cpu: 3072,
       memoryLimitMiB: 12288,
       healthCheckPath: '/v2/health/ready',
-      healthCheckGracePeriod: Duration.minutes(10),
+      modelLoadTime: Duration.minutes(9),
+      // A new model version gets 10 % of the traffic for 10 minutes; 5xx, p99 latency and
+      // unhealthy-task alarms roll it back.
+      rollout: RolloutStrategy.canary({ stepPercent: 10 }),
       // Models are copied into the file system's /models directory by a writer (a one-off task with
       // readOnly: false, or AWS DataSync); the endpoint only reads them.
       modelStore: { mountPath: '/models' },

@@ -17,3 +17,9 @@ export { DaemonAgent } from './daemon-agent/daemon-agent';
 export type { DaemonAgentProps, HostMount } from './daemon-agent/daemon-agent';
 export { ScheduledTask } from './scheduled-task/scheduled-task';
 export type { ScheduledTaskProps } from './scheduled-task/scheduled-task';
+export { RolloutStrategy } from './inference-service/rollout';
+export type {
+  BlueGreenRolloutOptions, CanaryRolloutOptions, InferenceDeploymentAlarmOptions, LinearRolloutOptions, TrafficShiftRolloutOptions,
+} from './inference-service/rollout';
+export { PredictiveScalingMetric } from './inference-service/scaling';
+export type { PredictiveScalingOptions } from './inference-service/scaling';

@@ -43,7 +43,8 @@ class ClusterStack(Stack):
             instance_type=ec2.InstanceType("g5.xlarge"),
             additional_instance_types=[ec2.InstanceType("g4dn.xlarge")],
             gpu=True,
-            max_capacity=2,
+            # Room for a canary rollout of the GPU endpoint at max_tasks: both fleets side by side.
+            max_capacity=4,
         )
 
 
@@ -104,7 +105,10 @@ class InferenceServiceStack(Stack):
             cpu=3072,
             memory_limit_mib=12288,
             health_check_path="/v2/health/ready",
-            health_check_grace_period=Duration.minutes(10),
+            model_load_time=Duration.minutes(9),
+            # A new model version gets 10 % of the traffic for 10 minutes; 5xx, p99 latency and
+            # unhealthy-task alarms roll it back.
+            rollout=workloads.RolloutStrategy.canary(step_percent=10),
             # Models are copied into the file system's /models directory by a writer (a one-off task
             # with read_only=False, or AWS DataSync); the endpoint only reads them.
             model_store=workloads.InferenceModelStoreOptions(mount_path="/models"),

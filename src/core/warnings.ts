@@ -21,6 +21,7 @@ export const WarningId = {
   DAEMON_AGENT_MEMORY: 'Annotation::cdk-ecs-workloads:daemon-agent-memory',
   DAEMON_AGENT_PRIVILEGED: 'Annotation::cdk-ecs-workloads:daemon-agent-privileged',
   DAEMON_AGENT_SHARED_INSTANCE_TYPES: 'Annotation::cdk-ecs-workloads:daemon-agent-shared-instance-types',
+  INFERENCE_SERVICE_ROLLOUT_HEADROOM: 'Annotation::cdk-ecs-workloads:inference-service-rollout-headroom',
   SCHEDULED_TASK_IN_PAST: 'Annotation::cdk-ecs-workloads:scheduled-task-in-past',
   SCHEDULED_TASK_OVERLAP: 'Annotation::cdk-ecs-workloads:scheduled-task-overlap',
 } as const;

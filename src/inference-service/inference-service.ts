@@ -1,19 +1,26 @@
-import { Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import {
+  buildDeploymentAlarms, checkRolloutHeadroom, InferenceDeploymentAlarmOptions, rolloutServiceProps, RolloutStrategy,
+  trafficShiftRole, validateDeploymentAlarms, validateRollout,
+} from './rollout';
+import { PredictiveScalingOptions, scaleOnRequestsOfBoth, scalePredictively } from './scaling';
 import { Capacity } from '../core/capacity';
 import { WorkloadCluster } from '../core/cluster';
 import { WorkloadContainerOptions } from '../core/container-options';
 import { DashboardSection, graph } from '../core/dashboard';
 import { checkOrder, checkRange, isUnresolved, show, ValidationError } from '../core/errors';
-import { checkRemovalPolicy, suppressGuardRule } from '../core/resources';
+import { allowAlarmsToPublish, allowServiceToUseKey, buildTopic, checkRemovalPolicy, suppressGuardRule } from '../core/resources';
 import { allowNfs, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
 import { skipCreationStackTraces } from '../core/synthesis';
 import { buildWorkloadTask } from '../core/task-definition';
@@ -155,23 +162,85 @@ export interface InferenceServiceProps extends WorkloadContainerOptions, Placeme
   readonly deletionProtection?: boolean;
 
   /**
-   * HTTP path the load balancer's health check requests (it must answer 200 once the model is loaded).
-   * @default '/health'
+   * HTTP path the load balancer's health check requests (it must answer 200 once the model is loaded;
+   * with `protocolVersion` GRPC, the gRPC method that must answer status 0).
+   * @default - '/health', or '/grpc.health.v1.Health/Check' with GRPC
    */
   readonly healthCheckPath?: string;
 
   /**
    * How long ECS ignores failed load balancer health checks of a new task: the time a model needs to
-   * load. ECS accepts up to 2147483647 seconds.
-   * @default Duration.minutes(5)
+   * load. ECS accepts up to 2147483647 seconds. Give either this or `modelLoadTime`.
+   * @default - `modelLoadTime` plus one minute (5 minutes)
    */
   readonly healthCheckGracePeriod?: Duration;
 
   /**
-   * How long the load balancer lets in-flight requests of a deregistered task finish (0–3600 seconds).
-   * @default Duration.seconds(30)
+   * How long the load balancer lets in-flight requests of a deregistered task finish (0–3600 seconds)
+   * before ECS stops it. An ALB ends the wait as soon as the task's requests are done, so a long delay
+   * costs nothing but protects long generations; an NLB waits for its connections to close.
+   * @default - Duration.minutes(5) on an ALB (the idle timeout), Duration.seconds(30) on an NLB
    */
   readonly deregistrationDelay?: Duration;
+
+  /**
+   * How long the model takes to load and answer its health check. The health check grace period is
+   * this plus one minute, and the unhealthy-task deployment alarm waits longer than that.
+   * Give either this or `healthCheckGracePeriod`.
+   * @default Duration.minutes(4)
+   */
+  readonly modelLoadTime?: Duration;
+
+  /**
+   * How long an ALB keeps a connection without bytes in either direction (1–4000 seconds). A
+   * non-streaming response that takes longer than this ends in a 504. Keep the model server's
+   * keep-alive timeout above it. ALB only.
+   * @default Duration.minutes(5)
+   */
+  readonly idleTimeout?: Duration;
+
+  /**
+   * Slow start: an ALB sends a new task a linearly growing share of requests over this time
+   * (30–900 seconds), for models that warm caches or compile kernels on the first requests. ALB only;
+   * it takes effect only while other tasks serve.
+   * @default - none: a healthy task gets its full share at once
+   */
+  readonly slowStart?: Duration;
+
+  /**
+   * HTTP version between the ALB and the tasks: `HTTP2` or `GRPC` (the tasks speak cleartext HTTP/2;
+   * clients reach the ALB over HTTPS, so both need `certificate`). With `GRPC` the health check calls
+   * `/grpc.health.v1.Health/Check` (the standard gRPC health service) and expects status 0 (OK). ALB only.
+   * @default elbv2.ApplicationProtocolVersion.HTTP1
+   */
+  readonly protocolVersion?: elbv2.ApplicationProtocolVersion;
+
+  /**
+   * How the service replaces its tasks when the task definition changes.
+   * @default RolloutStrategy.rolling()
+   */
+  readonly rollout?: RolloutStrategy;
+
+  /**
+   * The alarms that roll a rollout back: 5xx share, p99 latency and unhealthy tasks by default.
+   * @default - the three alarms with their defaults, ROLLBACK_ON_ALARM
+   */
+  readonly deploymentAlarms?: InferenceDeploymentAlarmOptions;
+
+  /**
+   * Topic the deployment alarms notify, when a rollout rolls back and when the same conditions occur
+   * between rollouts. A topic of your own that is KMS-encrypted must let `cloudwatch.amazonaws.com`
+   * use its key; an imported topic's policy must allow `cloudwatch.amazonaws.com` to `sns:Publish`.
+   * @default - a new topic encrypted with the cluster key; subscribe to `alarmTopic`
+   */
+  readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * Predictive scaling beside the target tracking: forecasts the load of the next 48 hours from the
+   * last 14 days and starts tasks ahead of daily and weekly peaks.
+   * @default - none
+   */
+  readonly predictiveScaling?: PredictiveScalingOptions;
 
   /**
    * EFS model store mounted into the main container.
@@ -254,6 +323,19 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
   public readonly listener: elbv2.IListener;
   /** The target group of the tasks. */
   public readonly targetGroup: elbv2.ITargetGroup;
+  /**
+   * The second target group of a blue/green, canary or linear rollout: ECS registers the new tasks
+   * here and moves traffic to it (the two groups swap roles at each rollout).
+   */
+  public readonly alternateTargetGroup?: elbv2.ITargetGroup;
+  /** The listener that reaches the new tasks before production traffic does, with `testListenerPort`. */
+  public readonly testListener?: elbv2.IListener;
+  /** The role ECS assumes to move traffic between the target groups (traffic-shifting rollouts only). */
+  public readonly trafficShiftRole?: iam.IRole;
+  /** The alarms ECS watches during rollouts (a firing one rolls back), the construct's and `deploymentAlarms.alarms`. */
+  public readonly deploymentAlarms: cloudwatch.IAlarm[];
+  /** Topic the construct's deployment alarms notify (none when they are turned off and no topic was given). */
+  public readonly alarmTopic?: sns.ITopic;
   /** The EFS file system of the model store, if any. */
   public readonly fileSystem?: efs.IFileSystem;
   /** The EFS access point the tasks mount the model store through, if any. */
@@ -295,11 +377,18 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
     const redirectHttp = props.redirectHttp ?? (isAlb && certificate !== undefined);
     const minTasks = props.minTasks ?? 1;
     const maxTasks = props.maxTasks ?? 4;
-    const gracePeriod = props.healthCheckGracePeriod ?? Duration.minutes(5);
-    const deregistrationDelay = props.deregistrationDelay ?? Duration.seconds(30);
-    const healthCheckPath = props.healthCheckPath ?? '/health';
+    // The load balancer's first health checks pass within 30 seconds of the model answering (2 x 15 s).
+    const gracePeriod = props.healthCheckGracePeriod ?? (props.modelLoadTime ?? Duration.minutes(4)).plus(Duration.minutes(1));
+    const deregistrationDelay = props.deregistrationDelay ?? (isAlb ? Duration.minutes(5) : Duration.seconds(30));
+    const grpc = props.protocolVersion === elbv2.ApplicationProtocolVersion.GRPC;
+    const healthCheckPath = props.healthCheckPath ?? (grpc ? '/grpc.health.v1.Health/Check' : '/health');
+    const rollout = props.rollout ?? RolloutStrategy.rolling();
+    const shifts = rollout.shiftsTraffic;
+    const testPort = rollout._options.testListenerPort;
 
     this.validate(props, isAlb, redirectHttp, minTasks, maxTasks, gracePeriod, deregistrationDelay, healthCheckPath);
+    validateRollout(this, { strategy: rollout, listenerPort: this.listenerPort, redirectHttp });
+    validateDeploymentAlarms(this, props.deploymentAlarms ?? {}, isAlb);
 
     const capacity = resolveCapacity(this, cluster, props.capacity ?? this.gpuCapacity(props), Capacity.fargate(), props);
 
@@ -335,33 +424,6 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
     const securityGroup = taskSecurityGroup(this, cluster);
     this.connections = new ec2.Connections({ securityGroups: [securityGroup] });
 
-    // Service.
-    const common = {
-      cluster: cluster.cluster,
-      taskDefinition: this.taskDefinition,
-      capacityProviderStrategies: capacity.strategies,
-      securityGroups: [securityGroup],
-      vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      assignPublicIp: false,
-      healthCheckGracePeriod: gracePeriod,
-      circuitBreaker: { enable: true, rollback: true },
-      minHealthyPercent: 100,
-      maxHealthyPercent: 200,
-      enableECSManagedTags: true,
-      enableExecuteCommand: props.enableExec,
-      propagateTags: ecs.PropagatedTagSource.SERVICE,
-    };
-    this.service = capacity.isFargate
-      ? new ecs.FargateService(this, 'Service', { ...common, platformVersion: ecs.FargatePlatformVersion.LATEST })
-      : new ecs.Ec2Service(this, 'Service', {
-        ...common,
-        placementStrategies: props.placementStrategies,
-        placementConstraints: props.placementConstraints,
-      });
-    // NFS to every file system the tasks mount: the model store and the EFS volumes given in `volumes`.
-    allowNfs(this.connections, task.volumes, () => 'NFS from the inference tasks');
-    startAfterDependencies(this.service, cluster, task);
-
     // Load balancer.
     const lbSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
       vpc: cluster.vpc,
@@ -386,6 +448,8 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
       healthyHttpCodes: '200',
     };
     let loadBalancer: elbv2.ApplicationLoadBalancer | elbv2.NetworkLoadBalancer;
+    let alternateTarget: ecs.AlternateTarget | undefined;
+    let alternateGroup: elbv2.TargetGroupBase | undefined;
 
     if (isAlb) {
       const alb = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
@@ -393,18 +457,27 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
         securityGroup: lbSecurityGroup,
         dropInvalidHeaderFields: true,
         desyncMitigationMode: elbv2.DesyncMitigationMode.DEFENSIVE,
+        idleTimeout: props.idleTimeout ?? Duration.minutes(5),
       });
       loadBalancer = alb;
       this.applicationLoadBalancer = alb;
-      this.alb = new elbv2.ApplicationTargetGroup(this, 'TargetGroup', {
+      const albTargetGroup = (groupId: string) => new elbv2.ApplicationTargetGroup(this, groupId, {
         vpc: cluster.vpc,
         targetType: elbv2.TargetType.IP,
         protocol: elbv2.ApplicationProtocol.HTTP,
+        protocolVersion: props.protocolVersion,
         port: this.containerPort,
-        healthCheck: { ...healthCheck, protocol: elbv2.Protocol.HTTP },
+        healthCheck: grpc
+          ? { ...healthCheck, healthyHttpCodes: undefined, healthyGrpcCodes: '0', protocol: elbv2.Protocol.HTTP }
+          : { ...healthCheck, protocol: elbv2.Protocol.HTTP },
         deregistrationDelay,
+        slowStart: props.slowStart,
       });
+      this.alb = albTargetGroup('TargetGroup');
       this.targetGroup = this.alb;
+      const albAlternate = shifts ? albTargetGroup('AlternateTargetGroup') : undefined;
+      this.alternateTargetGroup = albAlternate;
+      alternateGroup = albAlternate;
       const listener = alb.addListener('Listener', {
         port: this.listenerPort,
         protocol: certificate ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP,
@@ -414,6 +487,39 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
         open: false,
       });
       this.listener = listener;
+      if (albAlternate) {
+        const forwardRule = (ruleId: string, on: elbv2.ApplicationListener) => new elbv2.ApplicationListenerRule(this, ruleId, {
+          listener: on,
+          // ECS moves the weights of this rule; every request matches it, the default action is never used.
+          priority: 1,
+          conditions: [elbv2.ListenerCondition.pathPatterns(['/*'])],
+          action: elbv2.ListenerAction.weightedForward([{ targetGroup: this.alb!, weight: 100 }, { targetGroup: albAlternate, weight: 0 }]),
+        });
+        const productionRule = forwardRule('ProductionRule', listener);
+        let testRule: elbv2.ApplicationListenerRule | undefined;
+        if (testPort !== undefined) {
+          const testListener = alb.addListener('TestListener', {
+            port: testPort,
+            protocol: certificate ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP,
+            certificates: certificate ? [elbv2.ListenerCertificate.fromCertificateManager(certificate)] : undefined,
+            sslPolicy: certificate ? props.sslPolicy ?? elbv2.SslPolicy.RECOMMENDED_TLS : undefined,
+            defaultTargetGroups: [this.alb],
+            open: false,
+          });
+          this.testListener = testListener;
+          testRule = forwardRule('TestRule', testListener);
+        }
+        const role = trafficShiftRole(this, [this.alb, albAlternate],
+          [listener.listenerArn, ...this.testListener ? [this.testListener.listenerArn] : []],
+          [productionRule.listenerRuleArn, ...testRule ? [testRule.listenerRuleArn] : []]);
+        this.trafficShiftRole = role;
+        alternateTarget = new ecs.AlternateTarget('Alternate', {
+          alternateTargetGroup: albAlternate,
+          productionListener: ecs.ListenerRuleConfiguration.applicationListenerRule(productionRule),
+          testListener: testRule ? ecs.ListenerRuleConfiguration.applicationListenerRule(testRule) : undefined,
+          role,
+        });
+      }
       if (redirectHttp) {
         const redirect = alb.addRedirect({ sourcePort: 80, targetPort: this.listenerPort, open: false });
         for (const pack of ['NIST.800.53.R5', 'HIPAA.Security']) {
@@ -445,7 +551,7 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
       });
       loadBalancer = nlb;
       this.networkLoadBalancer = nlb;
-      this.nlb = new elbv2.NetworkTargetGroup(this, 'TargetGroup', {
+      const nlbTargetGroup = (groupId: string) => new elbv2.NetworkTargetGroup(this, groupId, {
         vpc: cluster.vpc,
         targetType: elbv2.TargetType.IP,
         protocol: elbv2.Protocol.TCP,
@@ -453,21 +559,41 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
         healthCheck: { ...healthCheck, protocol: elbv2.Protocol.HTTP },
         deregistrationDelay,
       });
+      this.nlb = nlbTargetGroup('TargetGroup');
       this.targetGroup = this.nlb;
-      this.listener = nlb.addListener('Listener', {
-        port: this.listenerPort,
+      const nlbListener = (listenerId: string, port: number) => nlb.addListener(listenerId, {
+        port,
         protocol: certificate ? elbv2.Protocol.TLS : elbv2.Protocol.TCP,
         certificates: certificate ? [elbv2.ListenerCertificate.fromCertificateManager(certificate)] : undefined,
         sslPolicy: certificate ? props.sslPolicy ?? elbv2.SslPolicy.RECOMMENDED_TLS : undefined,
-        defaultTargetGroups: [this.nlb],
+        defaultTargetGroups: [this.nlb!],
       });
+      const listener = nlbListener('Listener', this.listenerPort);
+      this.listener = listener;
+      if (shifts) {
+        const nlbAlternate = nlbTargetGroup('AlternateTargetGroup');
+        this.alternateTargetGroup = nlbAlternate;
+        alternateGroup = nlbAlternate;
+        const testListener = testPort !== undefined ? nlbListener('TestListener', testPort) : undefined;
+        this.testListener = testListener;
+        // An NLB listener is the unit ECS shifts (it has no rules).
+        const role = trafficShiftRole(this, [this.nlb, nlbAlternate],
+          [listener.listenerArn, ...testListener ? [testListener.listenerArn] : []], []);
+        this.trafficShiftRole = role;
+        alternateTarget = new ecs.AlternateTarget('Alternate', {
+          alternateTargetGroup: nlbAlternate,
+          productionListener: ecs.ListenerRuleConfiguration.networkListener(listener),
+          testListener: testListener ? ecs.ListenerRuleConfiguration.networkListener(testListener) : undefined,
+          role,
+        });
+      }
     }
     this.loadBalancer = loadBalancer;
     this.loadBalancerConnections = new ec2.Connections({
       securityGroups: [lbSecurityGroup],
       defaultPort: ec2.Port.tcp(this.listenerPort),
     });
-    const ports = redirectHttp ? [this.listenerPort, 80] : [this.listenerPort];
+    const ports = [this.listenerPort, ...redirectHttp ? [80] : [], ...testPort !== undefined ? [testPort] : []];
     for (const peer of peers) {
       for (const port of ports) {
         lbSecurityGroup.addIngressRule(peer, ec2.Port.tcp(port), `Clients on ${port}`);
@@ -475,8 +601,6 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
     }
     // Only the load balancer reaches the tasks, and only on the container port.
     this.connections.allowFrom(lbSecurityGroup, ec2.Port.tcp(this.containerPort), 'Load balancer to the container port');
-    if (this.alb) this.alb.addTarget(this.service.loadBalancerTarget({ containerName: 'main', containerPort: this.containerPort }));
-    if (this.nlb) this.nlb.addTarget(this.service.loadBalancerTarget({ containerName: 'main', containerPort: this.containerPort }));
     this.logAccess(loadBalancer, cluster);
 
     if (!certificate) {
@@ -500,17 +624,104 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
       }
     }
 
+    // Deployment alarms: every name passed once through the service prop (alarms added later through
+    // enableDeploymentAlarms would drop the earlier names, aws/aws-cdk#36308).
+    const targetGroupMetrics = [(this.alb ?? this.nlb)!, ...alternateGroup ? [alternateGroup] : []].map(tg => ({
+      loadBalancerFullName: loadBalancer.loadBalancerFullName,
+      targetGroupFullName: tg.targetGroupFullName,
+    }));
+    this.deploymentAlarms = buildDeploymentAlarms(this, {
+      options: props.deploymentAlarms ?? {},
+      isAlb,
+      targetGroups: targetGroupMetrics,
+      gracePeriod,
+    });
+    const alarmBehavior = props.deploymentAlarms?.behavior ?? ecs.AlarmBehavior.ROLLBACK_ON_ALARM;
+    const ownAlarms = this.deploymentAlarms.filter((a): a is cloudwatch.Alarm => a instanceof cloudwatch.Alarm && a.node.scope === this);
+    if (ownAlarms.length > 0 || props.alarmTopic) {
+      if (props.alarmTopic) {
+        this.alarmTopic = props.alarmTopic;
+      } else {
+        this.alarmTopic = buildTopic(this, 'AlarmTopic', { encryptionKey: cluster.encryptionKey, displayName: `Alarms of ${this.node.path}`.slice(0, 100) });
+        // CloudWatch encrypts with the cluster key when it publishes to the topic.
+        allowServiceToUseKey(cluster.encryptionKey, 'cloudwatch.amazonaws.com');
+      }
+      allowAlarmsToPublish(this.alarmTopic);
+      // A rollback is news for the team that shipped the model, and the same alarms fire between rollouts.
+      for (const alarm of ownAlarms) alarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
+    }
+
+    // Service.
+    const common = {
+      cluster: cluster.cluster,
+      taskDefinition: this.taskDefinition,
+      capacityProviderStrategies: capacity.strategies,
+      securityGroups: [securityGroup],
+      vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      assignPublicIp: false,
+      healthCheckGracePeriod: gracePeriod,
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      enableECSManagedTags: true,
+      enableExecuteCommand: props.enableExec,
+      propagateTags: ecs.PropagatedTagSource.SERVICE,
+      deploymentAlarms: this.deploymentAlarms.length > 0
+        ? { alarmNames: this.deploymentAlarms.map(a => a.alarmName), behavior: alarmBehavior }
+        : undefined,
+      ...rolloutServiceProps(rollout),
+    };
+    this.service = capacity.isFargate
+      ? new ecs.FargateService(this, 'Service', { ...common, platformVersion: ecs.FargatePlatformVersion.LATEST })
+      : new ecs.Ec2Service(this, 'Service', {
+        ...common,
+        placementStrategies: props.placementStrategies,
+        placementConstraints: props.placementConstraints,
+      });
+    // NFS to every file system the tasks mount: the model store and the EFS volumes given in `volumes`.
+    allowNfs(this.connections, task.volumes, () => 'NFS from the inference tasks');
+    startAfterDependencies(this.service, cluster, task);
+    if (this.trafficShiftRole) {
+      // ECS checks the traffic-shift role's permissions when the service is created.
+      this.service.node.addDependency(this.trafficShiftRole);
+      Annotations.of(this.service).acknowledgeWarning('@aws-cdk/aws-ecs:shouldUseCircuitBreaker',
+        'The circuit breaker applies to rolling deployments only; traffic-shifting rollouts roll back on the deployment alarms and lifecycle hooks.');
+    }
+    const target = this.service.loadBalancerTarget({ containerName: 'main', containerPort: this.containerPort, alternateTarget });
+    if (this.alb) this.alb.addTarget(target);
+    if (this.nlb) this.nlb.addTarget(target);
+    checkRolloutHeadroom(this, {
+      strategy: rollout,
+      capacity,
+      asg: cluster.asgCapacity.find(c => c.capacityProvider === capacity.provider),
+      minTasks,
+      maxTasks,
+      cpu: props.cpu ?? 256,
+      memoryMiB: props.memoryLimitMiB ?? taskMemory(this.taskDefinition),
+      gpuCount: props.gpuCount ?? 0,
+    });
+
     // Scaling.
     this.scaling = this.service.autoScaleTaskCount({ minCapacity: minTasks, maxCapacity: maxTasks });
-    if (this.alb) {
+    if (this.alb && !this.alternateTargetGroup) {
       this.scaling.scaleOnRequestCount('RequestScaling', {
         requestsPerTarget: props.requestsPerTarget ?? 60,
         targetGroup: this.alb,
+      });
+    } else if (this.alb && this.alternateTargetGroup) {
+      // After a traffic-shifting rollout the requests arrive through the other target group.
+      scaleOnRequestsOfBoth(this, this.scaling, {
+        requestsPerTask: props.requestsPerTarget ?? 60,
+        targetGroups: targetGroupMetrics,
+        clusterName: cluster.cluster.clusterName,
+        serviceName: this.service.serviceName,
       });
     }
     const cpuTarget = props.targetCpuUtilizationPercent ?? (isAlb ? undefined : 60);
     if (cpuTarget !== undefined) {
       this.scaling.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: cpuTarget });
+    }
+    if (props.predictiveScaling) {
+      scalePredictively(this, this.scaling, props.predictiveScaling);
     }
     cluster._addDashboardSection(this.dashboardSection((props.gpuCount ?? 0) > 0));
   }
@@ -598,7 +809,7 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
           namespace: 'AWS/ECS', metricName: 'GPUReservation', dimensionsMap: { ClusterName: clusterName }, statistic: 'Average', ...minute, label: 'GPUs reserved in the cluster %',
         })] : [], { width: 6 }),
       ],
-      operatorAlarms: () => [],
+      operatorAlarms: () => this.alarmTopic ? this.deploymentAlarms : [],
       scalingAlarms: () => [],
     };
   }
@@ -629,6 +840,31 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
       'Elastic Load Balancing accepts 0–3600 seconds.', { unit: 'seconds' });
     if (!isUnresolved(healthCheckPath) && !healthCheckPath.startsWith('/')) {
       throw new ValidationError(this, `healthCheckPath must start with '/', got ${show(healthCheckPath)}. Use e.g. '/health'.`);
+    }
+    if (props.modelLoadTime !== undefined && props.healthCheckGracePeriod !== undefined) {
+      throw new ValidationError(this,
+        `modelLoadTime (${props.modelLoadTime.toHumanString()}) and healthCheckGracePeriod (${props.healthCheckGracePeriod.toHumanString()}) both set the grace period. ` +
+        'Give modelLoadTime (the grace period is one minute more), or healthCheckGracePeriod alone.');
+    }
+    checkRange(this, 'modelLoadTime', props.modelLoadTime?.toSeconds({ integral: false }), 0, 2147483647 - 60,
+      'Give the time the model needs to load and answer its health check.', { unit: 'seconds' });
+    checkRange(this, 'idleTimeout', props.idleTimeout?.toSeconds({ integral: false }), 1, 4000,
+      'An ALB accepts an idle timeout of 1–4000 seconds.', { unit: 'seconds' });
+    checkRange(this, 'slowStart', props.slowStart?.toSeconds({ integral: false }), 30, 900,
+      'An ALB ramps a new target up over 30–900 seconds.', { unit: 'seconds' });
+    if (!isAlb) {
+      for (const [prop, value] of [['idleTimeout', props.idleTimeout], ['slowStart', props.slowStart], ['protocolVersion', props.protocolVersion]] as const) {
+        if (value === undefined) continue;
+        throw new ValidationError(this,
+          `${prop} (${show(value)}) is an Application Load Balancer setting, but loadBalancerType is NETWORK` +
+          (prop === 'protocolVersion' ? ' (an NLB forwards TCP/TLS as it comes, HTTP/2 and gRPC included)' : '') +
+          `. Remove ${prop}, or use LoadBalancerType.APPLICATION.`);
+      }
+    }
+    if (props.protocolVersion !== undefined && props.protocolVersion !== elbv2.ApplicationProtocolVersion.HTTP1 && !props.certificate) {
+      throw new ValidationError(this,
+        `protocolVersion is ${props.protocolVersion}, but an ALB speaks HTTP/2 and gRPC to clients over HTTPS only, and no certificate was given. ` +
+        'Pass certificate, or remove protocolVersion.');
     }
     if (props.requestsPerTarget !== undefined && !isAlb) {
       throw new ValidationError(this,
@@ -802,4 +1038,10 @@ function vpcPeers(vpc: ec2.IVpc): ec2.IPeer[] {
     // Imported subnets without a CIDR: fall back to the VPC's CIDR block.
   }
   return [ec2.Peer.ipv4(vpc.vpcCidrBlock)];
+}
+
+/** The task-level memory of a task definition, if set (EC2 tasks may size containers only). */
+function taskMemory(taskDefinition: ecs.TaskDefinition): number | undefined {
+  const memory = (taskDefinition.node.defaultChild as ecs.CfnTaskDefinition).memory;
+  return memory !== undefined && !Token.isUnresolved(memory) ? Number(memory) : undefined;
 }

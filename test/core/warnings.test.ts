@@ -8,7 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { IConstruct } from 'constructs';
-import { BatchQueueWorker, DaemonAgent, ScheduledTask, WorkloadCluster } from '../../src';
+import { BatchQueueWorker, DaemonAgent, InferenceService, ScheduledTask, WorkloadCluster } from '../../src';
 import { WarningId } from '../../src/core/warnings';
 import { newStack } from '../compliance';
 
@@ -74,6 +74,12 @@ const TRIGGERS: Record<WarningId, Trigger> = {
     const arm = c.addAsgCapacity('Arm', { instanceType: new ec2.InstanceType('m7g.large'), maxCapacity: 2 });
     c.addAsgCapacity('Spot', { instanceType: new ec2.InstanceType('m7g.large'), spot: true, maxCapacity: 2 });
     return new DaemonAgent(stack, 'Subject', { cluster: c, image, memoryReservationMiB: 64, capacityProvider: arm });
+  },
+  [WarningId.INFERENCE_SERVICE_ROLLOUT_HEADROOM]: stack => {
+    const c = cluster(stack);
+    c.addAsgCapacity('Gpu', { instanceType: new ec2.InstanceType('g5.xlarge'), gpu: true, maxCapacity: 2 });
+    // One GPU task per instance: 2 slots hold a rollout at 1 task, not one at 4.
+    return new InferenceService(stack, 'Subject', { cluster: c, image, gpuCount: 1, cpu: 2048, memoryLimitMiB: 8192, maxTasks: 4 });
   },
   [WarningId.SCHEDULED_TASK_IN_PAST]: stack => new ScheduledTask(stack, 'Subject', {
     cluster: cluster(stack), image, schedule: scheduler.ScheduleExpression.at(new Date(Date.UTC(2020, 0, 1))),

@@ -28,6 +28,10 @@ test.each<[string, string]>([
   ['a 30 GiB root volume', `about ${usd(30 * PRICES.ebsGp3GbMonth)} USD a month per running instance (30 GiB × ${PRICES.ebsGp3GbMonth} USD)`],
   ['an ALB and an NLB', `An ALB costs ${usd(PRICES.elb.albHour * month)} USD a month plus LCUs, an NLB ${usd(PRICES.elb.nlbHour * month)} USD plus NLCUs`],
   ['a dashboard', `a dashboard costs **${PRICES.cloudwatch.dashboardMonth} USD a month**`],
+  ['the deployment alarms', `0.10 USD per alarm-metric a month: ${usd(4 * PRICES.cloudwatch.alarmMetricMonth)} USD on an ALB (${usd(8 * PRICES.cloudwatch.alarmMetricMonth)} USD with two target groups), ` +
+    `${usd(PRICES.cloudwatch.alarmMetricMonth)} USD on an NLB (${usd(2 * PRICES.cloudwatch.alarmMetricMonth)} USD)`],
+  ['a blue/green rollout of 4 GPU tasks', `4 \`g5.xlarge\` tasks (${PRICES.ec2InstanceHour['g5.xlarge']} USD an hour each) with a 5-minute load costs about\n` +
+    `${usd(4 * PRICES.ec2InstanceHour['g5.xlarge']! * (5 + 10) / 60)} USD more`],
 ])('README: %s', (_what, figure) => {
   expect(README).toContain(figure);
 });

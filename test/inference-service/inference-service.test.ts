@@ -100,7 +100,7 @@ describe('defaults (internal ALB, Fargate, no certificate)', () => {
     expect(json.Resources[listenerId].Metadata.guard.Reasons.alb_http_to_https_redirection_check).toMatch(/No certificate was given/);
   });
 
-  test('an IP target group on the container port 8080 with a /health check, 30 s deregistration delay', () => {
+  test('an IP target group on the container port 8080 with a /health check, 5-minute deregistration delay (ends when requests finish), no slow start', () => {
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
       TargetType: 'ip',
       Protocol: 'HTTP',
@@ -112,8 +112,11 @@ describe('defaults (internal ALB, Fargate, no certificate)', () => {
       HealthyThresholdCount: 2,
       UnhealthyThresholdCount: 3,
       Matcher: { HttpCode: '200' },
-      TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '30' }]),
+      TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '300' }]),
     });
+    const attributes = Object.values(template.findResources('AWS::ElasticLoadBalancingV2::TargetGroup'))
+      .flatMap(r => r.Properties.TargetGroupAttributes).map((a: { Key: string }) => a.Key);
+    expect(attributes).not.toContain('slow_start.duration_seconds');
     expect(service.containerPort).toBe(8080);
   });
 
