@@ -12,7 +12,7 @@ export type { BindMountVolumeOptions, DockerVolumeOptions, EfsVolumeOptions } fr
 export { BatchQueueWorker } from './batch-queue-worker/batch-queue-worker';
 export type { BatchQueueWorkerProps } from './batch-queue-worker/batch-queue-worker';
 export { InferenceService, LoadBalancerType } from './inference-service/inference-service';
-export type { InferenceModelStoreOptions, InferenceServiceProps } from './inference-service/inference-service';
+export type { InferenceModelStoreOptions, InferenceServiceConnectOptions, InferenceServiceProps } from './inference-service/inference-service';
 export { DaemonAgent } from './daemon-agent/daemon-agent';
 export type { DaemonAgentProps, HostMount } from './daemon-agent/daemon-agent';
 export { ScheduledTask } from './scheduled-task/scheduled-task';

@@ -38,6 +38,8 @@ export interface WorkloadTaskProps extends WorkloadContainerOptions {
   readonly networkMode?: ecs.NetworkMode;
   /** Port used when `containerPort` is not given; undefined = no port mapping. */
   readonly defaultContainerPort?: number;
+  /** Name of the port mapping (Service Connect finds the port by it). Default: unnamed. */
+  readonly containerPortName?: string;
   /** Soft memory limit of the main container (EC2); replaces the task-level memory. */
   readonly memoryReservationMiB?: number;
   /** Environment variables the construct injects (documented per construct). */
@@ -187,7 +189,7 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
     entryPoint: props.entryPoint,
     environment: { ...props.environment, ...props.constructEnvironment },
     secrets: props.secrets,
-    portMappings: port !== undefined ? [{ containerPort: port, protocol: ecs.Protocol.TCP }] : undefined,
+    portMappings: port !== undefined ? [{ containerPort: port, protocol: ecs.Protocol.TCP, name: props.containerPortName }] : undefined,
     healthCheck: props.healthCheck,
     stopTimeout,
     gpuCount: gpuCount > 0 ? gpuCount : undefined,

@@ -1,4 +1,5 @@
 import { Annotations, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as acmpca from 'aws-cdk-lib/aws-acmpca';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -7,6 +8,8 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
@@ -22,6 +25,7 @@ import { DashboardSection, graph } from '../core/dashboard';
 import { checkOrder, checkRange, isUnresolved, show, ValidationError } from '../core/errors';
 import { allowAlarmsToPublish, allowServiceToUseKey, buildTopic, checkRemovalPolicy, suppressGuardRule } from '../core/resources';
 import { allowNfs, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
+import { connectClient, markServiceConnected, serviceConnectNamespace, serviceConnectTlsRole } from '../core/service-connect';
 import { skipCreationStackTraces } from '../core/synthesis';
 import { buildWorkloadTask } from '../core/task-definition';
 import { checkAbsolute, WorkloadVolume } from '../core/volumes';
@@ -78,6 +82,29 @@ export interface InferenceModelStoreOptions {
    * @default - the service's `removalPolicy` (RemovalPolicy.RETAIN unless set)
    */
   readonly removalPolicy?: RemovalPolicy;
+}
+
+/** How an `InferenceService` is published to Service Connect clients. */
+export interface InferenceServiceConnectOptions {
+  /**
+   * Name clients call the service by (`http://<dnsName>:<port>`), also its AWS Cloud Map discovery
+   * name: 1–63 lowercase letters, digits and hyphens, starting with a letter or digit.
+   */
+  readonly dnsName: string;
+
+  /**
+   * Port clients call.
+   * @default - the container port
+   */
+  readonly port?: number;
+
+  /**
+   * AWS Private CA that issues short-lived certificates for TLS between the Service Connect proxies. It
+   * must be in `SHORT_LIVED_CERTIFICATE` mode and carry the tag `AmazonECSManaged=true` (ECS only uses
+   * authorities with that tag). The construct creates the role ECS uses to issue the certificates.
+   * @default - no TLS between the proxies (traffic stays in the VPC, between the tasks' security groups)
+   */
+  readonly certificateAuthority?: acmpca.ICertificateAuthority;
 }
 
 /** Props of `InferenceService`. */
@@ -228,6 +255,15 @@ export interface InferenceServiceProps extends WorkloadContainerOptions, Placeme
   readonly deploymentAlarms?: InferenceDeploymentAlarmOptions;
 
   /**
+   * Publishes the service to ECS Service Connect in the cluster's namespace (created on first use), so
+   * that other services of the cluster call it by name through `allowServiceConnectFrom`, without
+   * the load balancer. Scheduled tasks cannot be Service Connect clients (ECS supports services only):
+   * they call the load balancer.
+   * @default - not published
+   */
+  readonly serviceConnect?: InferenceServiceConnectOptions;
+
+  /**
    * Topic the deployment alarms notify, when a rollout rolls back and when the same conditions occur
    * between rollouts. A topic of your own that is KMS-encrypted must let `cloudwatch.amazonaws.com`
    * use its key; an imported topic's policy must allow `cloudwatch.amazonaws.com` to `sns:Publish`.
@@ -334,6 +370,8 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
   public readonly trafficShiftRole?: iam.IRole;
   /** The alarms ECS watches during rollouts (a firing one rolls back), the construct's and `deploymentAlarms.alarms`. */
   public readonly deploymentAlarms: cloudwatch.IAlarm[];
+  /** The URL Service Connect clients call (`http://<dnsName>:<port>`), with `serviceConnect`. */
+  public readonly serviceConnectEndpoint?: string;
   /** Topic the construct's deployment alarms notify (none when they are turned off and no topic was given). */
   public readonly alarmTopic?: sns.ITopic;
   /** The EFS file system of the model store, if any. */
@@ -357,6 +395,7 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
   /** Port of the forwarding listener. */
   public readonly listenerPort: number;
 
+  private readonly serviceConnectNamespace?: servicediscovery.INamespace;
   private readonly alb?: elbv2.ApplicationTargetGroup;
   private readonly nlb?: elbv2.NetworkTargetGroup;
 
@@ -415,6 +454,7 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
       cluster,
       capacity,
       containerPort: this.containerPort,
+      containerPortName: props.serviceConnect ? 'main' : undefined,
       constructEnvironment,
     });
     this.taskDefinition = task.taskDefinition;
@@ -651,6 +691,14 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
       for (const alarm of ownAlarms) alarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
     }
 
+    let serviceConnect: ecs.ServiceConnectProps | undefined;
+    if (props.serviceConnect) {
+      this.serviceConnectNamespace = serviceConnectNamespace(cluster);
+      const port = props.serviceConnect.port ?? this.containerPort;
+      this.serviceConnectEndpoint = `http://${props.serviceConnect.dnsName}:${port}`;
+      serviceConnect = this.serviceConnectProps(props.serviceConnect, this.serviceConnectNamespace, port, task.logGroup);
+    }
+
     // Service.
     const common = {
       cluster: cluster.cluster,
@@ -669,6 +717,7 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
         ? { alarmNames: this.deploymentAlarms.map(a => a.alarmName), behavior: alarmBehavior }
         : undefined,
       ...rolloutServiceProps(rollout),
+      serviceConnectConfiguration: serviceConnect,
     };
     this.service = capacity.isFargate
       ? new ecs.FargateService(this, 'Service', { ...common, platformVersion: ecs.FargatePlatformVersion.LATEST })
@@ -680,6 +729,7 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
     // NFS to every file system the tasks mount: the model store and the EFS volumes given in `volumes`.
     allowNfs(this.connections, task.volumes, () => 'NFS from the inference tasks');
     startAfterDependencies(this.service, cluster, task);
+    if (this.serviceConnectNamespace) markServiceConnected(this.service, this.serviceConnectNamespace);
     if (this.trafficShiftRole) {
       // ECS checks the traffic-shift role's permissions when the service is created.
       this.service.node.addDependency(this.trafficShiftRole);
@@ -724,6 +774,21 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
       scalePredictively(this, this.scaling, props.predictiveScaling);
     }
     cluster._addDashboardSection(this.dashboardSection((props.gpuCount ?? 0) > 0));
+  }
+
+  /**
+   * Lets an ECS service call this one by name through Service Connect (`serviceConnectEndpoint`): makes
+   * it a Service Connect client of the cluster's namespace and opens the container port to its tasks
+   * only. Give it a workload's service, e.g. `inference.allowServiceConnectFrom(worker.service)`.
+   * @param client the calling service (awsvpc networking, in this cluster's Region)
+   */
+  public allowServiceConnectFrom(client: ecs.BaseService): void {
+    if (!this.serviceConnectNamespace) {
+      throw new ValidationError(this,
+        `allowServiceConnectFrom('${client.node.path}') needs serviceConnect, but this service is not published to Service Connect. ` +
+        'Pass serviceConnect: { dnsName: \'...\' }, or let the client call the load balancer (loadBalancerConnections.allowDefaultPortFrom(client)).');
+    }
+    connectClient(this, this.connections.securityGroups, client, this.serviceConnectNamespace, this.containerPort);
   }
 
   /** Healthy tasks behind the load balancer (alarm when it drops below the tasks you need). */
@@ -866,6 +931,15 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
         `protocolVersion is ${props.protocolVersion}, but an ALB speaks HTTP/2 and gRPC to clients over HTTPS only, and no certificate was given. ` +
         'Pass certificate, or remove protocolVersion.');
     }
+    if (props.serviceConnect) {
+      const sc = props.serviceConnect;
+      if (!isUnresolved(sc.dnsName) && !/^[a-z0-9][a-z0-9-]{0,62}$/.test(sc.dnsName)) {
+        throw new ValidationError(this,
+          `serviceConnect.dnsName must be 1–63 lowercase letters, digits and hyphens, starting with a letter or digit, got ${show(sc.dnsName)}. ` +
+          'Give the short name clients call, e.g. \'embeddings\'.');
+      }
+      checkRange(this, 'serviceConnect.port', sc.port, 1, 65535, 'Give the port clients call.');
+    }
     if (props.requestsPerTarget !== undefined && !isAlb) {
       throw new ValidationError(this,
         `requestsPerTarget (${props.requestsPerTarget}) scales on ALB request counts, but loadBalancerType is ${lbType}; an NLB counts no requests. ` +
@@ -917,6 +991,23 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
           'modelStore.throughputMode and modelStore.removalPolicy configure a new file system, but modelStore.fileSystem was given. Remove them, or remove fileSystem.');
       }
     }
+  }
+
+  private serviceConnectProps(options: InferenceServiceConnectOptions, namespace: servicediscovery.INamespace, port: number,
+    logGroup: logs.ILogGroup): ecs.ServiceConnectProps {
+    const authority = options.certificateAuthority;
+    return {
+      namespace: namespace.namespaceArn,
+      services: [{
+        portMappingName: 'main',
+        discoveryName: options.dnsName,
+        dnsName: options.dnsName,
+        port,
+        tls: authority ? { awsPcaAuthorityArn: authority.certificateAuthorityArn, role: serviceConnectTlsRole(this, authority) } : undefined,
+      }],
+      // The proxy's own log, beside the container's.
+      logDriver: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'service-connect' }),
+    };
   }
 
   private gpuCapacity(props: InferenceServiceProps): Capacity | undefined {
