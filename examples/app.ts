@@ -15,8 +15,10 @@ import { ScheduledTaskStack } from './scheduled-task-stack';
 const app = new App({ stackTraces: false, context: { 'aws:cdk:disable-creation-stack-traces': true } });
 
 const { cluster, graviton } = new ClusterStack(app, 'EcsWorkloads-Cluster');
-new BatchQueueWorkerStack(app, 'EcsWorkloads-BatchQueueWorker', { cluster });
-new InferenceServiceStack(app, 'EcsWorkloads-InferenceService', { cluster });
+const { worker } = new BatchQueueWorkerStack(app, 'EcsWorkloads-BatchQueueWorker', { cluster });
+const { torchServe } = new InferenceServiceStack(app, 'EcsWorkloads-InferenceService', { cluster });
+// The worker calls TorchServe by name (http://torchserve:8080); the rule lives in the worker's stack.
+torchServe.allowServiceConnectFrom(worker.service);
 new DaemonAgentStack(app, 'EcsWorkloads-DaemonAgent', { cluster, capacityProvider: graviton });
 new ScheduledTaskStack(app, 'EcsWorkloads-ScheduledTask', { cluster });
 new OperationsStack(app, 'EcsWorkloads-Operations', { cluster });

@@ -10,7 +10,8 @@ export type InferenceServiceStackProps = { readonly cluster: WorkloadCluster } &
  * Two model endpoints on the shared cluster:
  * - NVIDIA Triton on the GPU capacity provider behind an internal ALB, serving models from an EFS
  *   model store mounted read-only, rolled out as a canary;
- * - TorchServe on Fargate behind an internal NLB, scaled on CPU, with ECS Exec for operators.
+ * - TorchServe on Fargate behind an internal NLB, scaled on CPU, with ECS Exec for operators, and
+ *   published to Service Connect for the services of the cluster.
  */
 export class InferenceServiceStack extends Stack {
   /** The GPU endpoint behind the ALB. */
@@ -62,6 +63,8 @@ export class InferenceServiceStack extends Stack {
       targetCpuUtilizationPercent: 55,
       // Operators may open a shell in a task (aws ecs execute-command); sessions are logged.
       enableExec: true,
+      // Services of the cluster call it as http://torchserve:8080 (see app.ts), without the NLB.
+      serviceConnect: { dnsName: 'torchserve' },
     });
   }
 }

@@ -80,8 +80,9 @@ class InferenceServiceStack(Stack):
     """Two model endpoints on the shared cluster.
 
     - NVIDIA Triton on the GPU capacity provider behind an internal ALB, serving models from an EFS
-      model store mounted read-only;
-    - TorchServe on Fargate behind an internal NLB, scaled on CPU, with ECS Exec for operators.
+      model store mounted read-only, rolled out as a canary;
+    - TorchServe on Fargate behind an internal NLB, scaled on CPU, with ECS Exec for operators, and
+      published to Service Connect for the services of the cluster.
     """
 
     def __init__(
@@ -142,6 +143,8 @@ class InferenceServiceStack(Stack):
             target_cpu_utilization_percent=55,
             # Operators may open a shell in a task (aws ecs execute-command); sessions are logged.
             enable_exec=True,
+            # Services of the cluster call it as http://torchserve:8080 (see main()), without the NLB.
+            service_connect=workloads.InferenceServiceConnectOptions(dns_name="torchserve"),
         )
 
 
@@ -288,8 +291,10 @@ def main() -> None:
 
     cluster_stack = ClusterStack(app, "EcsWorkloads-Cluster")
     cluster = cluster_stack.cluster
-    BatchQueueWorkerStack(app, "EcsWorkloads-BatchQueueWorker", cluster=cluster)
-    InferenceServiceStack(app, "EcsWorkloads-InferenceService", cluster=cluster)
+    worker_stack = BatchQueueWorkerStack(app, "EcsWorkloads-BatchQueueWorker", cluster=cluster)
+    inference_stack = InferenceServiceStack(app, "EcsWorkloads-InferenceService", cluster=cluster)
+    # The worker calls TorchServe by name (http://torchserve:8080); the rule lives in the worker's stack.
+    inference_stack.torch_serve.allow_service_connect_from(worker_stack.worker.service)
     DaemonAgentStack(
         app, "EcsWorkloads-DaemonAgent", cluster=cluster, capacity_provider=cluster_stack.graviton
     )

@@ -269,6 +269,10 @@ const HANDLERS: Record<string, Handler> = {
     ctx.notPriced.push(`${id} (AWS::EC2::FlowLog): flow records to ${props.LogDestinationType ?? 'cloud-watch-logs'} are billed ` +
       'per GB as vended logs; their volume depends on traffic and the us-east-1 vended-log price for CloudWatch Logs was not found');
   },
+  'AWS::ServiceDiscovery::HttpNamespace': (ctx, id) => {
+    ctx.notPriced.push(`${id} (AWS::ServiceDiscovery::HttpNamespace): AWS Cloud Map prices the instances ECS registers for the tasks ` +
+      'of Service Connect services and the discovery calls; those prices are not in the model (the namespace has no hosted zone)');
+  },
   'AWS::Pipes::Pipe': (ctx, id, props) => {
     const source = ctx.target(props.Source);
     if (source && source.stack.resources[source.id]?.Type === 'AWS::SQS::Queue') {

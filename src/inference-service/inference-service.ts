@@ -14,7 +14,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import {
-  buildDeploymentAlarms, checkRolloutHeadroom, InferenceDeploymentAlarmOptions, rolloutServiceProps, RolloutStrategy,
+  acknowledgeHookRoles, buildDeploymentAlarms, checkRolloutHeadroom, InferenceDeploymentAlarmOptions, rolloutServiceProps, RolloutStrategy,
   trafficShiftRole, validateDeploymentAlarms, validateRollout,
 } from './rollout';
 import { PredictiveScalingOptions, scaleOnRequestsOfBoth, scalePredictively } from './scaling';
@@ -730,6 +730,7 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
     allowNfs(this.connections, task.volumes, () => 'NFS from the inference tasks');
     startAfterDependencies(this.service, cluster, task);
     if (this.serviceConnectNamespace) markServiceConnected(this.service, this.serviceConnectNamespace);
+    acknowledgeHookRoles(this.service, rollout._options.lifecycleHooks ?? []);
     if (this.trafficShiftRole) {
       // ECS checks the traffic-shift role's permissions when the service is created.
       this.service.node.addDependency(this.trafficShiftRole);

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Fn, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -431,4 +431,22 @@ function tasksPerInstance(instanceType: string, context: HeadroomContext): numbe
     if (gpus !== undefined) fits.push(Math.floor(gpus / context.gpuCount));
   }
   return fits.length > 0 ? Math.min(...fits) : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Acknowledges the findings of the roles aws-cdk-lib creates for Lambda hooks given without a role of
+ * their own (the fix, a role of the user's, belongs to the user). @internal
+ */
+export function acknowledgeHookRoles(service: ecs.BaseService, hooks: ecs.IDeploymentLifecycleHookTarget[]): void {
+  if (hooks.length === 0) return;
+  const reason = 'aws-cdk-lib creates this role for a Lambda lifecycle hook given without a role of its own (DeploymentLifecycleLambdaTarget): ' +
+    'its inline policy lets ECS invoke the hook function and its versions (<function>:*) only. Give the target a role to choose its policy.';
+  for (const pack of ['NIST.800.53.R5', 'HIPAA.Security']) Validations.of(service).acknowledge({ id: `${pack}-IAMNoInlinePolicy`, reason });
+  // The function ARNs are known once aws-cdk-lib renders the hooks (binding each target creates its role; the value is cached).
+  const rendered = () => (Stack.of(service).resolve((service.node.defaultChild as ecs.CfnService).deploymentConfiguration) as
+    { lifecycleHooks?: Array<{ hookTargetArn: unknown }> }).lifecycleHooks ?? [];
+  acknowledgeResourceWildcards(service, hooks.map((_, i) => ({
+    resource: Fn.join('', [Lazy.any({ produce: () => rendered()[i]?.hookTargetArn }) as unknown as string, ':*']),
+    reason,
+  })));
 }

@@ -362,18 +362,20 @@ describe('a section per workload', () => {
 });
 
 describe('alarm widgets', () => {
-  test('operator alarms: the worker\'s dead-letter, oldest-message and wake-up failure alarms, the scheduled task\'s dead-letter alarm; scaling alarms: the worker\'s three', () => {
+  test('operator alarms: the worker\'s dead-letter, oldest-message and wake-up failure alarms, the scheduled task\'s dead-letter alarm, the inference service\'s deployment alarms; scaling alarms: the worker\'s three', () => {
     const { stack, cluster } = clusterStack();
     const worker = new BatchQueueWorker(stack, 'Worker', { cluster, image: IMAGE, maxTasks: 10 });
     new WorkloadDashboard(stack, 'Dashboard', { cluster });
     const task = new ScheduledTask(stack, 'Task', { cluster, image: IMAGE, schedule: HOURLY });
-    new InferenceService(stack, 'Inference', { cluster, image: IMAGE });
+    const inference = new InferenceService(stack, 'Inference', { cluster, image: IMAGE });
     const { body } = onlyDashboard(stack);
+    expect(inference.deploymentAlarms).toHaveLength(3);
     expect(alarmWidget(body, OPERATOR_TITLE).properties.alarms).toEqual([
       alarmArn(worker.deadLetterQueueAlarm!),
       alarmArn(worker.oldestMessageAgeAlarm),
       alarmArn(worker.wakeUpFailureAlarm!),
       alarmArn(task.deadLetterQueueAlarm),
+      ...inference.deploymentAlarms.map(a => alarmArn(a as cloudwatch.Alarm)),
     ]);
     expect(alarmWidget(body, SCALING_TITLE).properties.alarms).toEqual(
       ['ScaleOutFromZeroAlarm', 'ScaleInSurplusAlarm', 'ScaleInWhenIdleAlarm'].map(id => alarmArn(worker.node.findChild(id) as cloudwatch.Alarm)),

@@ -256,6 +256,7 @@ describe('the example app', () => {
         /FlowLog.*vended-log price .* not found/, // flow log volume depends on traffic
         /Container Insights \(enhanced\).*no per-observation price/,
         /Graviton.*detailed monitoring/, // EC2 detailed monitoring: metrics per instance not in the price list
+        /ServiceConnectNamespace.*Cloud Map prices the instances ECS registers/, // per registered task and lookup
       ],
       'EcsWorkloads-BatchQueueWorker': [
         /WakeUpPipe.*polling of .*WakeUpQueue.*poll rate is not documented/,

@@ -83,7 +83,11 @@ export class ResolvedTemplate {
       case 'AWS::EFS::MountTarget': return `fsmt-${hex(this.stackName, name)}`;
       case 'AWS::ElasticLoadBalancingV2::LoadBalancer': return arn('elasticloadbalancing', `loadbalancer/${this.lbKind(name)}/${n.slice(0, 32)}/${hex(this.stackName, name)}`);
       case 'AWS::ElasticLoadBalancingV2::TargetGroup': return arn('elasticloadbalancing', `targetgroup/${n.slice(0, 32)}/${hex(this.stackName, name)}`);
-      case 'AWS::ElasticLoadBalancingV2::Listener': return arn('elasticloadbalancing', `listener/app/${n.slice(0, 32)}/${hex(this.stackName, name)}`);
+      // As Elastic Load Balancing forms them: listener/{app|net}/<lb name>/<lb id>/<listener id>, listener-rule/app/.../<rule id>.
+      case 'AWS::ElasticLoadBalancingV2::Listener':
+        return `${String(this.resolve(this.rawResource(name).Properties?.LoadBalancerArn, `${name}.LoadBalancerArn`)).replace(':loadbalancer/', ':listener/')}/${hex(this.stackName, name)}`;
+      case 'AWS::ElasticLoadBalancingV2::ListenerRule':
+        return `${String(this.resolve(this.rawResource(name).Properties?.ListenerArn, `${name}.ListenerArn`)).replace(':listener/', ':listener-rule/')}/${hex(this.stackName, name)}`;
       case 'AWS::EC2::SecurityGroup': return `sg-${hex(this.stackName, name)}`;
       case 'AWS::EC2::VPC': return `vpc-${hex(this.stackName, name)}`;
       case 'AWS::EC2::Subnet': return `subnet-${hex(this.stackName, name)}`;
@@ -132,6 +136,7 @@ export class ResolvedTemplate {
         TargetGroupName: () => n.slice(0, 32),
       },
       'AWS::ElasticLoadBalancingV2::Listener': { ListenerArn: () => ref },
+      'AWS::ElasticLoadBalancingV2::ListenerRule': { RuleArn: () => ref },
       'AWS::EC2::SecurityGroup': { GroupId: () => ref, VpcId: () => this.resolve(this.rawResource(logicalId).Properties?.VpcId, `${logicalId}.VpcId`) },
       'AWS::EC2::VPC': { VpcId: () => ref, CidrBlock: () => this.properties(logicalId).CidrBlock ?? '10.0.0.0/16', DefaultSecurityGroup: () => `sg-${hex('default', logicalId)}` },
       'AWS::EC2::Subnet': { SubnetId: () => ref, AvailabilityZone: () => this.properties(logicalId).AvailabilityZone },
@@ -375,6 +380,8 @@ const ARN_ATTRIBUTES: { [type: string]: string } = {
   'AWS::EFS::AccessPoint': 'Arn',
   'AWS::ElasticLoadBalancingV2::LoadBalancer': 'Ref',
   'AWS::ElasticLoadBalancingV2::TargetGroup': 'Ref',
+  'AWS::ElasticLoadBalancingV2::Listener': 'Ref',
+  'AWS::ElasticLoadBalancingV2::ListenerRule': 'Ref',
   'AWS::CloudWatch::Alarm': 'Arn',
 };
 
