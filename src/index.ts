@@ -1,8 +1,9 @@
 // The package's public API, exported by name: the internal helpers of src/core stay out of the entry point.
 export { Capacity, CapacityKind } from './core/capacity';
-export type { Ec2CapacityOptions, FargateSpotOptions } from './core/capacity';
+export type { Ec2CapacityOptions, FargateSpotOptions, ManagedInstancesCapacityOptions } from './core/capacity';
 export { WorkloadCluster } from './core/cluster';
 export type { AsgCapacityOptions, WorkloadAsgCapacity, WorkloadClusterProps } from './core/cluster';
+export type { ManagedInstancesOptions, WorkloadManagedInstances } from './core/managed-instances';
 export { WorkloadDashboard } from './core/dashboard';
 export type { WorkloadDashboardProps } from './core/dashboard';
 export type { SidecarContainerOptions, WorkloadContainerBaseOptions, WorkloadContainerOptions } from './core/container-options';
@@ -15,6 +16,8 @@ export { InferenceService, LoadBalancerType } from './inference-service/inferenc
 export type { InferenceModelStoreOptions, InferenceServiceConnectOptions, InferenceServiceProps } from './inference-service/inference-service';
 export { DaemonAgent } from './daemon-agent/daemon-agent';
 export type { DaemonAgentProps, HostMount } from './daemon-agent/daemon-agent';
+export { ManagedDaemonAgent } from './daemon-agent/managed-daemon';
+export type { ManagedDaemonAgentProps } from './daemon-agent/managed-daemon';
 export { ScheduledTask } from './scheduled-task/scheduled-task';
 export type { ScheduledTaskProps } from './scheduled-task/scheduled-task';
 export { RolloutStrategy } from './inference-service/rollout';

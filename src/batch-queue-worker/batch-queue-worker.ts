@@ -626,7 +626,8 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
       enableExecuteCommand: props.enableExec,
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     };
-    if (capacity.isFargate) {
+    // aws-cdk-lib's FargateService also takes Managed Instances task definitions (Ec2Service does not).
+    if (capacity.isFargate || capacity.isManagedInstances) {
       return new ecs.FargateService(this, 'Service', { ...common, assignPublicIp: false });
     }
     return new ecs.Ec2Service(this, 'Service', {

@@ -1,6 +1,7 @@
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { IConstruct } from 'constructs';
 import { checkRange, ValidationError } from './errors';
+import type { WorkloadManagedInstances } from './managed-instances';
 
 /** Where a workload's tasks run. */
 export enum CapacityKind {
@@ -8,6 +9,8 @@ export enum CapacityKind {
   FARGATE = 'FARGATE',
   /** EC2 container instances of an Auto Scaling group capacity provider. */
   EC2 = 'EC2',
+  /** EC2 instances of an ECS Managed Instances capacity provider. */
+  MANAGED_INSTANCES = 'MANAGED_INSTANCES',
 }
 
 /** Options for `Capacity.fargateSpot`. */
@@ -40,9 +43,18 @@ export interface Ec2CapacityOptions {
   readonly base?: number;
 }
 
+/** Options for `Capacity.managedInstances`. */
+export interface ManagedInstancesCapacityOptions {
+  /**
+   * Number of tasks always placed on this provider before weights apply.
+   * @default 0
+   */
+  readonly base?: number;
+}
+
 /**
- * The capacity provider strategy of a workload: Fargate, Fargate Spot or EC2 Auto Scaling group
- * capacity providers.
+ * The capacity provider strategy of a workload: Fargate, Fargate Spot, EC2 Auto Scaling group or
+ * ECS Managed Instances capacity providers.
  */
 export class Capacity {
   /** On-demand Fargate only. */
@@ -72,12 +84,25 @@ export class Capacity {
       options, provider);
   }
 
-  /** Fargate or EC2. */
+  /**
+   * ECS Managed Instances (see `WorkloadCluster.addManagedInstances`): task definitions with the
+   * MANAGED_INSTANCES compatibility and awsvpc networking, checked at synth against the instance
+   * requirements (architecture, GPUs, largest vCPU and memory).
+   */
+  public static managedInstances(capacity: WorkloadManagedInstances, options: ManagedInstancesCapacityOptions = {}): Capacity {
+    return new Capacity(CapacityKind.MANAGED_INSTANCES,
+      [{ capacityProvider: capacity.capacityProvider.capacityProviderName, base: options.base, weight: 1 }],
+      options, undefined, capacity);
+  }
+
+  /** Fargate, EC2 or Managed Instances. */
   public readonly kind: CapacityKind;
   /** The capacity provider strategy items. */
   public readonly strategies: ecs.CapacityProviderStrategy[];
   /** The EC2 capacity provider, for `Capacity.ec2`. */
   public readonly provider?: ecs.AsgCapacityProvider;
+  /** The Managed Instances capacity, for `Capacity.managedInstances`. */
+  public readonly managedInstancesCapacity?: WorkloadManagedInstances;
   private readonly options: FargateSpotOptions & Ec2CapacityOptions;
 
   private constructor(
@@ -85,16 +110,23 @@ export class Capacity {
     strategies: ecs.CapacityProviderStrategy[],
     options: FargateSpotOptions | Ec2CapacityOptions | undefined,
     provider?: ecs.AsgCapacityProvider,
+    managedInstancesCapacity?: WorkloadManagedInstances,
   ) {
     this.kind = kind;
     this.strategies = strategies;
     this.options = options ?? {};
     this.provider = provider;
+    this.managedInstancesCapacity = managedInstancesCapacity;
   }
 
   /** Whether the tasks run on Fargate. */
   public get isFargate(): boolean {
     return this.kind === CapacityKind.FARGATE;
+  }
+
+  /** Whether the tasks run on ECS Managed Instances. */
+  public get isManagedInstances(): boolean {
+    return this.kind === CapacityKind.MANAGED_INSTANCES;
   }
 
   /** Whether any share of the tasks runs on Fargate Spot. */

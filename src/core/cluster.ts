@@ -10,6 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, DependencyGroup, IDependable } from 'constructs';
 import type { DashboardSection, WorkloadDashboard } from './dashboard';
 import { checkLogRetention, checkName, checkOrder, checkRange, isUnresolved, show, ValidationError } from './errors';
+import { buildManagedInstances, ManagedInstancesOptions, WorkloadManagedInstances } from './managed-instances';
 import { acknowledgeReplication, buildTopic, checkRemovalPolicy, enableEventBridge, suppressGuardRule } from './resources';
 import { WorkloadRole } from './roles';
 import { skipCreationStackTraces } from './synthesis';
@@ -264,6 +265,7 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
   private _capacityEvents?: sns.Topic;
   private _accessLogs?: s3.Bucket;
   private readonly asgCapacities: WorkloadAsgCapacity[] = [];
+  private readonly managedInstanceCapacities: WorkloadManagedInstances[] = [];
   private readonly removalPolicy: RemovalPolicy;
   private readonly associations = new DependencyGroup();
   private readonly vpcEndpointsForEc2?: () => void;
@@ -548,6 +550,47 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
       cpuArchitecture: arm ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
     });
     return capacityProvider;
+  }
+
+  /**
+   * Adds an ECS Managed Instances capacity provider: AWS picks, launches, patches and drains EC2
+   * instances that meet the requirements (vCPUs, memory, architecture, GPUs, Spot), with no AMI,
+   * user data or Auto Scaling group to maintain. The instances run in the private subnets with the
+   * cluster's instance security group and an instance profile limited to the ECS agent's calls on
+   * this cluster. Pass the result to workloads with `Capacity.managedInstances(...)`. Besides the
+   * EC2 price, ECS charges a management fee per instance-hour.
+   */
+  public addManagedInstances(id: string, props: ManagedInstancesOptions = {}): WorkloadManagedInstances {
+    if (!this.ownCluster) {
+      throw new ValidationError(this,
+        `addManagedInstances('${id}') needs a cluster created by WorkloadCluster, but an existing cluster was given. ` +
+        'Add an ecs.ManagedInstancesCapacityProvider to the existing cluster where it is defined, or let WorkloadCluster create the cluster (remove the cluster prop).');
+    }
+    if (this.node.tryFindChild(id)) {
+      throw new ValidationError(this, `addManagedInstances id '${id}' is already used in this cluster. Give each capacity provider its own id.`);
+    }
+    const scope = new Construct(this, id);
+    this.vpcEndpointsForEc2?.();
+    const capacity = buildManagedInstances(scope, {
+      vpc: this.vpc,
+      cluster: this.ownCluster,
+      defaultSecurityGroups: this.connections.securityGroups,
+    }, props);
+    // Managed Instances capacity providers belong to the cluster itself (no association resource):
+    // services that use one start after it and are deleted before it.
+    this.associations.add(capacity.capacityProvider);
+    this.managedInstanceCapacities.push(capacity);
+    return capacity;
+  }
+
+  /** The Managed Instances capacity providers added so far. */
+  public get managedInstances(): WorkloadManagedInstances[] {
+    return [...this.managedInstanceCapacities];
+  }
+
+  /** The first Managed Instances capacity provider with GPUs, if any. */
+  public get gpuManagedInstances(): WorkloadManagedInstances | undefined {
+    return this.managedInstanceCapacities.find(c => c.minGpus > 0);
   }
 
   /** The first EC2 capacity provider with GPU instances, if any. */

@@ -14,7 +14,8 @@ export interface PlacementOptions {
   /**
    * How the tasks are spread over the EC2 container instances.
    * For example `ecs.PlacementStrategy.spreadAcrossInstances()`, `packedByCpu()` or `randomly()`.
-   * EC2 capacity only: with Fargate capacity, a non-empty list is refused at synth.
+   * EC2 Auto Scaling group capacity only: with Fargate or Managed Instances capacity, a non-empty
+   * list is refused at synth.
    * @default - ECS's default: a service spreads its tasks across Availability Zones, and a
    * `ScheduledTask`'s runs go to any instance with room for them
    */
@@ -22,8 +23,9 @@ export interface PlacementOptions {
 
   /**
    * Which EC2 container instances may run the tasks.
-   * For example `ecs.PlacementConstraint.memberOf(...)` or `distinctInstances()`. EC2 capacity only:
-   * with Fargate capacity, a non-empty list is refused at synth.
+   * For example `ecs.PlacementConstraint.memberOf(...)` or `distinctInstances()`. EC2 Auto Scaling
+   * group capacity only: with Fargate or Managed Instances capacity, a non-empty list is refused at
+   * synth.
    * @default - any instance of the capacity provider
    */
   readonly placementConstraints?: ecs.PlacementConstraint[];
@@ -42,22 +44,34 @@ export function resolveCapacity(
 ): Capacity {
   const resolved = capacity ?? fallback;
   resolved.validate(scope);
-  if (resolved.isFargate) {
+  const placesItself = resolved.isFargate ? 'Fargate places tasks itself'
+    : resolved.isManagedInstances ? 'on ECS Managed Instances, ECS places tasks by its own algorithm (spread across Availability Zones, then packed)'
+      : undefined;
+  if (placesItself) {
+    const fix = resolved.isFargate ? 'run the workload on EC2 capacity with Capacity.ec2(provider)'
+      : 'narrow the instances with the requirements of cluster.addManagedInstances (instance types, architecture, GPUs), or run the workload on EC2 capacity with Capacity.ec2(provider)';
     if (placement.placementStrategies?.length) {
       throw new ValidationError(scope,
-        `placementStrategies (${placement.placementStrategies.length} given) apply to EC2 capacity only; Fargate places tasks itself. ` +
-        'Remove placementStrategies or run the workload on EC2 capacity with Capacity.ec2(provider).');
+        `placementStrategies (${placement.placementStrategies.length} given) apply to EC2 capacity only; ${placesItself}. ` +
+        `Remove placementStrategies or ${fix}.`);
     }
     if (placement.placementConstraints?.length) {
       throw new ValidationError(scope,
-        `placementConstraints (${placement.placementConstraints.length} given) apply to EC2 capacity only; Fargate places tasks itself. ` +
-        'Remove placementConstraints or run the workload on EC2 capacity with Capacity.ec2(provider).');
+        `placementConstraints (${placement.placementConstraints.length} given) apply to EC2 capacity only; ${placesItself}. ` +
+        `Remove placementConstraints or ${fix}.`);
     }
-  } else if (resolved.provider && ownsCluster(cluster) && !cluster.asgCapacity.some(c => c.capacityProvider === resolved.provider)) {
+  }
+  if (resolved.provider && ownsCluster(cluster) && !cluster.asgCapacity.some(c => c.capacityProvider === resolved.provider)) {
     // With an existing cluster, providers come from where that cluster is defined (see addAsgCapacity).
     throw new ValidationError(scope,
       `capacity uses capacity provider '${resolved.provider.node.path}', which was not added to cluster '${cluster.node.path}'. ` +
       'Create it with cluster.addAsgCapacity(...) on the same cluster.');
+  }
+  const managed = resolved.managedInstancesCapacity;
+  if (managed && !cluster.managedInstances.includes(managed)) {
+    throw new ValidationError(scope,
+      `capacity uses Managed Instances capacity provider '${managed.capacityProvider.node.path}', which was not added to cluster '${cluster.node.path}'. ` +
+      'Create it with cluster.addManagedInstances(...) on the same cluster.');
   }
   return resolved;
 }

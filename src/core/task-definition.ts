@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -8,9 +9,10 @@ import { WorkloadContainerOptions } from './container-options';
 import { checkLogRetention, checkName, checkOrder, checkRange, isUnresolved, show, ValidationError } from './errors';
 import { checkExec, grantExec } from './exec';
 import { instanceCpuUnits, instanceGpus, instanceMemoryMiB, largestInstance } from './instance-types';
+import type { WorkloadManagedInstances } from './managed-instances';
 import { checkRemovalPolicy } from './resources';
 import { acknowledgeEcrAuthWildcard, taskRole } from './roles';
-import { BoundVolume } from './volumes';
+import { BoundVolume, WorkloadVolumeKind } from './volumes';
 
 /** Valid Fargate memory values (MiB) for each task CPU value. */
 export const FARGATE_MEMORY_BY_CPU: { readonly [cpu: number]: readonly number[] } = {
@@ -74,14 +76,15 @@ export interface WorkloadTask {
 export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): WorkloadTask {
   const fargate = props.capacity.isFargate;
   const asg = props.cluster.asgCapacity.find(c => c.capacityProvider === props.capacity.provider);
-  const taskLevel = fargate || (props.taskLevelResources ?? true);
+  const managed = props.capacity.managedInstancesCapacity;
+  const taskLevel = fargate || managed !== undefined || (props.taskLevelResources ?? true);
   const cpu = props.cpu ?? 256;
   // Default memory: the smallest Fargate accepts with this CPU (512 MiB with the default 256 CPU units).
   const memory = props.memoryLimitMiB ?? (props.memoryReservationMiB !== undefined && !taskLevel
     ? undefined
     : FARGATE_MEMORY_BY_CPU[cpu]?.[0] ?? 512);
   const gpuCount = props.gpuCount ?? 0;
-  const cpuArchitecture = props.cpuArchitecture ?? asg?.cpuArchitecture
+  const cpuArchitecture = props.cpuArchitecture ?? asg?.cpuArchitecture ?? managed?.cpuArchitecture
     ?? (gpuCount > 0 ? ecs.CpuArchitecture.X86_64 : ecs.CpuArchitecture.ARM64);
   if (asg && props.cpuArchitecture && props.cpuArchitecture._cpuArchitecture !== asg.cpuArchitecture._cpuArchitecture) {
     throw new ValidationError(scope,
@@ -92,6 +95,7 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
     throw new ValidationError(scope,
       `gpuCount is ${gpuCount} but capacity provider '${asg.capacityProvider.node.path}' has no GPUs. Use a provider added with addAsgCapacity(id, { gpu: true, ... }).`);
   }
+  if (managed) checkManagedInstances(scope, managed, props, cpu, memory, gpuCount);
   const sidecars = props.sidecars ?? [];
 
   validateResources(scope, fargate, cpu, memory, props);
@@ -99,7 +103,8 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
   checkRange(scope, 'gpuCount', props.gpuCount, 0, 16, 'ECS instances have at most 16 GPUs.');
   if (gpuCount > 0 && fargate) {
     throw new ValidationError(scope,
-      `gpuCount is ${gpuCount}, but Fargate has no GPUs. Add a GPU capacity provider with cluster.addAsgCapacity(id, { gpu: true, ... }) and run the workload on it.`);
+      `gpuCount is ${gpuCount}, but Fargate has no GPUs. Add a GPU capacity provider with cluster.addAsgCapacity(id, { gpu: true, ... }) ` +
+      'or GPU Managed Instances with cluster.addManagedInstances(id, { minGpus: 1 }), and run the workload on it.');
   }
   if (gpuCount > 0 && cpuArchitecture._cpuArchitecture === ecs.CpuArchitecture.ARM64._cpuArchitecture) {
     throw new ValidationError(scope,
@@ -153,13 +158,13 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
   }
 
   const taskDefinition = new ecs.TaskDefinition(scope, 'TaskDefinition', {
-    compatibility: fargate ? ecs.Compatibility.FARGATE : ecs.Compatibility.EC2,
+    compatibility: fargate ? ecs.Compatibility.FARGATE : managed ? ecs.Compatibility.MANAGED_INSTANCES : ecs.Compatibility.EC2,
     cpu: taskLevel ? String(cpu) : undefined,
     memoryMiB: taskLevel && memory !== undefined ? String(memory) : undefined,
     networkMode: props.networkMode ?? ecs.NetworkMode.AWS_VPC,
     // aws-cdk-lib rejects runtimePlatform on EC2 task definitions; there the capacity provider's AMI
     // fixes the architecture (checked above).
-    runtimePlatform: fargate ? { operatingSystemFamily: ecs.OperatingSystemFamily.LINUX, cpuArchitecture } : undefined,
+    runtimePlatform: fargate || managed ? { operatingSystemFamily: ecs.OperatingSystemFamily.LINUX, cpuArchitecture } : undefined,
     taskRole: role,
     executionRole,
     pidMode: props.pidMode,
@@ -263,6 +268,57 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
   const volumes = (props.volumes ?? []).map((v, i) => v._bind(scope, props.capacity.kind, taskDefinition, container, `volumes[${i}]`));
   if (props.enableExec) grantExec(scope, props.cluster, taskDefinition, { grantSession: props.grantExecSession ?? false });
   return { taskDefinition, container, logGroup, volumes };
+}
+
+/**
+ * Checks a task against the instance requirements of its Managed Instances capacity: ECS launches
+ * only instance types within them, so a task that needs more CPU, memory or GPUs than the largest
+ * allowed type, another architecture or GPUs the instances lack would never be placed.
+ */
+function checkManagedInstances(scope: Construct, managed: WorkloadManagedInstances, props: WorkloadTaskProps,
+  cpu: number, memory: number | undefined, gpuCount: number): void {
+  const provider = `Managed Instances capacity provider '${managed.capacityProvider.node.path}'`;
+  if (props.cpuArchitecture && props.cpuArchitecture._cpuArchitecture !== managed.cpuArchitecture._cpuArchitecture) {
+    throw new ValidationError(scope,
+      `cpuArchitecture is ${props.cpuArchitecture._cpuArchitecture} but ${provider} launches ${managed.cpuArchitecture._cpuArchitecture} instances. ` +
+      'Remove cpuArchitecture (it follows the capacity) or use Managed Instances of that architecture (addManagedInstances cpuArchitecture).');
+  }
+  const networkMode = props.networkMode ?? ecs.NetworkMode.AWS_VPC;
+  if (networkMode !== ecs.NetworkMode.AWS_VPC) {
+    throw new ValidationError(scope,
+      `networkMode is ${show(networkMode)}, but workloads on Managed Instances run in awsvpc mode (each task its own network interface and security group). Use ecs.NetworkMode.AWS_VPC.`);
+  }
+  if (gpuCount > 0 && managed.minGpus === 0) {
+    throw new ValidationError(scope,
+      `gpuCount is ${gpuCount} but ${provider} launches instances without GPUs. Use Managed Instances added with addManagedInstances(id, { minGpus: ${gpuCount} }).`);
+  }
+  if (!isUnresolved(gpuCount) && gpuCount > 0 && gpuCount > managed.maxGpus) {
+    throw new ValidationError(scope,
+      `gpuCount (${gpuCount}) is more than the ${managed.maxGpus} GPU${managed.maxGpus === 1 ? '' : 's'} (maxGpus) of the instances of ${provider}, so ECS can place the task on none of them. ` +
+      `Lower gpuCount to at most ${managed.maxGpus}, or raise maxGpus of the Managed Instances.`);
+  }
+  if (gpuCount > 0 && managed.gpuManufacturer !== ec2.AcceleratorManufacturer.NVIDIA) {
+    throw new ValidationError(scope,
+      `gpuCount is ${gpuCount}, but the GPUs of ${provider} are ${show(managed.gpuManufacturer)}; ECS reserves NVIDIA GPUs only. Use Managed Instances with gpuManufacturer NVIDIA.`);
+  }
+  const cpuMax = managed.maxVCpus * 1024;
+  if (!isUnresolved(cpu) && !isUnresolved(managed.maxVCpus) && cpu > cpuMax) {
+    throw new ValidationError(scope,
+      `cpu (${cpu}) is more than the ${cpuMax} CPU units (${managed.maxVCpus} vCPUs x 1024, maxVCpus) of the largest instance ${provider} may launch, ` +
+      `so ECS can place the task on none of them. Lower cpu to at most ${cpuMax}, or raise maxVCpus of the Managed Instances.`);
+  }
+  const memoryMax = managed.maxMemoryMiB;
+  if (memory !== undefined && memoryMax !== undefined && !isUnresolved(memory) && !isUnresolved(memoryMax) && memory > memoryMax) {
+    throw new ValidationError(scope,
+      `memoryLimitMiB (${memory}) is more than the ${memoryMax} MiB (maxMemoryMiB) of the largest instance ${provider} may launch ` +
+      '(ECS registers somewhat less), so ECS can place the task on none of them. Lower memoryLimitMiB, or raise maxMemoryMiB of the Managed Instances.');
+  }
+  for (const [i, v] of (props.volumes ?? []).entries()) {
+    if (v.kind === WorkloadVolumeKind.DOCKER) {
+      throw new ValidationError(scope,
+        `volumes[${i}] '${v.name}' is a Docker volume, which ECS Managed Instances do not support. Use WorkloadVolume.efs or WorkloadVolume.bindMount, or run the workload on EC2 Auto Scaling group capacity.`);
+    }
+  }
 }
 
 function validateResources(scope: Construct, fargate: boolean, cpu: number, memory: number | undefined, props: WorkloadTaskProps): void {

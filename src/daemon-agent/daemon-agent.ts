@@ -154,7 +154,8 @@ const REPLICA_ONLY_PROPS: { readonly [prop: string]: string } = {
   desiredCount: 'DAEMON places exactly one task on every matching container instance, so there is no desired count',
   minCapacity: 'DAEMON runs one task per instance and cannot be scaled; scale the capacity provider\'s instances instead',
   maxCapacity: 'DAEMON runs one task per instance and cannot be scaled; scale the capacity provider\'s instances instead',
-  capacity: 'DAEMON services run on EC2 only, with launch type EC2; pick the instances with capacityProvider',
+  capacity: 'DAEMON services run on EC2 only, with launch type EC2; pick the instances with capacityProvider ' +
+    '(on ECS Managed Instances, use ManagedDaemonAgent with capacity: Capacity.managedInstances(...): an ECS Managed Daemon)',
   capacityProviderStrategies: 'ECS rejects a capacity provider strategy on a DAEMON service; pick the instances with capacityProvider',
 };
 

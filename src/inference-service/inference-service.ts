@@ -113,8 +113,10 @@ export interface InferenceServiceProps extends WorkloadContainerOptions, Placeme
   readonly cluster: WorkloadCluster;
 
   /**
-   * Where the tasks run. With `gpuCount > 0` and no capacity, the cluster's GPU capacity provider.
-   * @default - Capacity.fargate(), or Capacity.ec2(cluster.gpuCapacity) with `gpuCount > 0`
+   * Where the tasks run. With `gpuCount > 0` and no capacity, the cluster's GPU capacity provider, else
+   * its GPU Managed Instances.
+   * @default - Capacity.fargate(), or with `gpuCount > 0` Capacity.ec2(cluster.gpuCapacity), else
+   * Capacity.managedInstances(cluster.gpuManagedInstances)
    */
   readonly capacity?: Capacity;
 
@@ -719,9 +721,10 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
       ...rolloutServiceProps(rollout),
       serviceConnectConfiguration: serviceConnect,
     };
+    // aws-cdk-lib's FargateService also takes Managed Instances task definitions (Ec2Service does not), without a platform version.
     this.service = capacity.isFargate
       ? new ecs.FargateService(this, 'Service', { ...common, platformVersion: ecs.FargatePlatformVersion.LATEST })
-      : new ecs.Ec2Service(this, 'Service', {
+      : capacity.isManagedInstances ? new ecs.FargateService(this, 'Service', common) : new ecs.Ec2Service(this, 'Service', {
         ...common,
         placementStrategies: props.placementStrategies,
         placementConstraints: props.placementConstraints,
@@ -1015,12 +1018,13 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
     const gpuCount = props.gpuCount ?? 0;
     if (isUnresolved(gpuCount) || gpuCount <= 0) return undefined;
     const gpu = props.cluster.gpuCapacity;
-    if (!gpu) {
-      throw new ValidationError(this,
-        `gpuCount is ${gpuCount}, but cluster '${props.cluster.node.path}' has no GPU capacity and Fargate has no GPUs. ` +
-        'Add one with cluster.addAsgCapacity(id, { instanceType: new ec2.InstanceType(\'g5.xlarge\'), gpu: true, maxCapacity }), or pass capacity: Capacity.ec2(gpuProvider).');
-    }
-    return Capacity.ec2(gpu.capacityProvider);
+    if (gpu) return Capacity.ec2(gpu.capacityProvider);
+    const managed = props.cluster.gpuManagedInstances;
+    if (managed) return Capacity.managedInstances(managed);
+    throw new ValidationError(this,
+      `gpuCount is ${gpuCount}, but cluster '${props.cluster.node.path}' has no GPU capacity and Fargate has no GPUs. ` +
+      'Add one with cluster.addAsgCapacity(id, { instanceType: new ec2.InstanceType(\'g5.xlarge\'), gpu: true, maxCapacity }) ' +
+      'or cluster.addManagedInstances(id, { minGpus: 1 }), or pass capacity: Capacity.ec2(gpuProvider) or Capacity.managedInstances(gpuInstances).');
   }
 
   private modelStore(options: InferenceModelStoreOptions, cluster: WorkloadCluster, vpcSubnets?: ec2.SubnetSelection,

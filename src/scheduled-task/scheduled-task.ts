@@ -22,6 +22,7 @@ import { WorkloadCluster } from '../core/cluster';
 import { WorkloadContainerOptions } from '../core/container-options';
 import { DashboardSection, graph } from '../core/dashboard';
 import { checkName, checkRange, isUnresolved, show, ValidationError } from '../core/errors';
+import { ManagedInstancesLaunchTarget } from '../core/managed-instances';
 import { allowAlarmsToPublish, allowServiceToUseKey, buildQueue, buildTopic, checkRemovalPolicy, onlyRulePublishes, suppressGuardRule } from '../core/resources';
 import { WorkloadRole } from '../core/roles';
 import { allowNfs, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
@@ -47,8 +48,9 @@ export interface ScheduledTaskProps extends WorkloadContainerOptions, PlacementO
   readonly schedule: scheduler.ScheduleExpression;
 
   /**
-   * Where the task runs: `Capacity.fargate()`, `Capacity.fargateSpot({...})` or
-   * `Capacity.ec2(provider)` with a provider from `cluster.addAsgCapacity`.
+   * Where the task runs: `Capacity.fargate()`, `Capacity.fargateSpot({...})`,
+   * `Capacity.ec2(provider)` with a provider from `cluster.addAsgCapacity`, or
+   * `Capacity.managedInstances(...)` with Managed Instances from `cluster.addManagedInstances`.
    * @default Capacity.fargate()
    */
   readonly capacity?: Capacity;
@@ -431,7 +433,7 @@ export class ScheduledTask extends Construct implements ec2.IConnectable, iam.IG
     const strategy = sfnTasks.CapacityProviderOptions.custom(this.capacity.strategies);
     const launchTarget = this.capacity.isFargate
       ? new sfnTasks.EcsFargateLaunchTarget({ platformVersion: ecs.FargatePlatformVersion.LATEST, capacityProviderOptions: strategy })
-      : new sfnTasks.EcsEc2LaunchTarget({
+      : this.capacity.isManagedInstances ? new ManagedInstancesLaunchTarget(this.capacity.strategies) : new sfnTasks.EcsEc2LaunchTarget({
         capacityProviderOptions: strategy,
         placementStrategies: props.placementStrategies,
         placementConstraints: props.placementConstraints,

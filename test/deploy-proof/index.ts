@@ -15,6 +15,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { stackTemplates } from './graph';
 import { orderProblems } from './lifecycle';
+import { managedInstancesOrderProblems } from './managed-instances';
 import { metricProblems } from './metrics';
 import { networkProblems } from './network';
 import { policyProblems } from './policy';
@@ -29,6 +30,7 @@ export function structuralProblems(stack: Stack): string[] {
   const templates = stackTemplates(...appStacks(stack));
   return [
     ...orderProblems(templates),
+    ...managedInstancesOrderProblems(templates),
     ...networkProblems(templates),
     ...templates.flatMap(t => metricProblems(t.template).map(p => `${t.stackName}: ${p}`)),
   ];

@@ -61,6 +61,9 @@ export function orderChecks(input: Templates): OrderCheck[] {
         listOf(a.properties.CapacityProviders).map(p => model.keyOf(a.stackName, p))));
       for (const u of used) {
         if (associated.has(u.key)) continue;
+        // A Managed Instances provider names its cluster itself and is listed in no association.
+        const scoped = model.resolveOfType(service.stackName, u.expr, 'AWS::ECS::CapacityProvider');
+        if (scoped?.properties.ManagedInstancesProvider && model.resolve(scoped.stackName, scoped.properties.ClusterName) === cluster) continue;
         checks.push({
           rule: OrderRule.CAPACITY_PROVIDER_ASSOCIATION,
           after: name(service),
