@@ -101,7 +101,10 @@ const serviceSpec: fc.Arbitrary<ServiceSpec> = fc.tuple(opt(capacitySpec(['arm',
     const cert = s.certificate === true;
     let container = s.container;
     if (capacity === undefined && gpuAuto && !container.gpuCount) container = { ...container, gpuCount: 1 };
-    const min = s.minTasks ?? 1;
+    // The shared EC2 providers have at most 2 instances: a rollout at more than one task could never
+    // start there (the construct refuses it), so EC2 specs keep one task at minimum.
+    const onEc2 = s.capacity?.kind === 'ec2' || (s.capacity === undefined && (container.gpuCount ?? 0) > 0);
+    const min = onEc2 ? 1 : s.minTasks ?? 1;
     const max = s.maxTasks ?? 4;
     return {
       ...s,
@@ -112,7 +115,7 @@ const serviceSpec: fc.Arbitrary<ServiceSpec> = fc.tuple(opt(capacitySpec(['arm',
       redirectHttp: alb && cert ? s.redirectHttp : s.redirectHttp === true ? undefined : s.redirectHttp,
       webAcl: alb ? s.webAcl : undefined,
       requestsPerTarget: alb ? s.requestsPerTarget : undefined,
-      minTasks: s.minTasks === undefined ? undefined : Math.min(min, max),
+      minTasks: s.minTasks === undefined ? undefined : Math.min(onEc2 ? 1 : min, max),
       maxTasks: s.maxTasks === undefined ? (min > 4 ? min : undefined) : Math.max(min, max),
     };
   });
