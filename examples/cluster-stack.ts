@@ -2,15 +2,20 @@ import { Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
-import { WorkloadCluster } from 'cdk-ecs-workloads';
+import { WorkloadCluster, WorkloadManagedInstances } from 'cdk-ecs-workloads';
 
-/** The shared cluster: a new VPC, Fargate + Fargate Spot, a Graviton and a GPU EC2 capacity provider. */
+/**
+ * The shared cluster: a new VPC, Fargate + Fargate Spot, a Graviton and a GPU EC2 capacity provider,
+ * and Graviton ECS Managed Instances on Spot.
+ */
 export class ClusterStack extends Stack {
   public readonly cluster: WorkloadCluster;
   /** Graviton (ARM64) instances, for daemon agents and EC2 workloads. */
   public readonly graviton: ecs.AsgCapacityProvider;
   /** NVIDIA GPU instances (x86_64), for GPU inference. */
   public readonly gpu: ecs.AsgCapacityProvider;
+  /** Graviton Managed Instances on Spot: AWS runs the fleet (no AMI, no Auto Scaling group). */
+  public readonly managed: WorkloadManagedInstances;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -28,5 +33,6 @@ export class ClusterStack extends Stack {
       // Room for a canary rollout of the GPU endpoint at maxTasks: both fleets side by side.
       maxCapacity: 4,
     });
+    this.managed = this.cluster.addManagedInstances('Managed', { maxVCpus: 8, spot: true });
   }
 }

@@ -2,7 +2,7 @@ import { CfnResource, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { DaemonAgent, WorkloadCluster } from 'cdk-ecs-workloads';
+import { Capacity, DaemonAgent, ManagedDaemonAgent, WorkloadCluster, WorkloadManagedInstances } from 'cdk-ecs-workloads';
 
 /** Props of {@link DaemonAgentStack}. */
 export type DaemonAgentStackProps = {
@@ -10,6 +10,8 @@ export type DaemonAgentStackProps = {
   readonly cluster: WorkloadCluster;
   /** The EC2 capacity provider whose instances get the agent (the Graviton provider of `ClusterStack`). */
   readonly capacityProvider: ecs.AsgCapacityProvider;
+  /** Managed Instances whose instances get the agent too, as an ECS Managed Daemon. */
+  readonly managedInstances?: WorkloadManagedInstances;
 } & StackProps;
 
 /**
@@ -20,6 +22,8 @@ export type DaemonAgentStackProps = {
 export class DaemonAgentStack extends Stack {
   /** The agent. */
   public readonly agent: DaemonAgent;
+  /** The agent on the Managed Instances (an ECS Managed Daemon), with `managedInstances`. */
+  public readonly managedAgent?: ManagedDaemonAgent;
   /** Where the instances' ECS agent logs land. */
   public readonly instanceLogs: logs.LogGroup;
 
@@ -40,15 +44,7 @@ export class DaemonAgentStack extends Stack {
       cpu: 128,
       memoryReservationMiB: 64,
       memoryLimitMiB: 256,
-      // Fluent Bit configured on its command line: no configuration file to build into an image.
-      command: [
-        '/fluent-bit/bin/fluent-bit',
-        '-i', 'tail', '-p', 'path=/host/var/log/ecs/*.log', '-p', 'tag=ecs.*', '-p', 'db=/state/ecs-logs.db',
-        '-p', 'mem_buf_limit=32MB',
-        '-o', 'cloudwatch_logs', '-p', 'match=*', '-p', `region=${this.region}`,
-        '-p', `log_group_name=${this.instanceLogs.logGroupName}`, '-p', 'log_stream_prefix=instance-',
-        '-p', 'auto_create_group=false',
-      ],
+      command: this.fluentBitCommand('instance-'),
       hostMounts: [
         { hostPath: '/var/log/ecs', containerPath: '/host/var/log/ecs' },
         // The tail position database survives agent restarts, so no line is shipped twice.
@@ -70,5 +66,36 @@ export class DaemonAgentStack extends Stack {
 
     // The agent's only permission: write to its destination log group.
     this.instanceLogs.grantWrite(this.agent);
+
+    if (props.managedInstances) {
+      // The same agent on the Managed Instances: ECS starts it on each instance before any other task.
+      this.managedAgent = new ManagedDaemonAgent(this, 'ManagedLogAgent', {
+        cluster: props.cluster,
+        capacity: Capacity.managedInstances(props.managedInstances),
+        image: ecs.ContainerImage.fromRegistry('public.ecr.aws/aws-observability/aws-for-fluent-bit:stable'),
+        cpu: 128,
+        memoryReservationMiB: 64,
+        memoryLimitMiB: 256,
+        command: this.fluentBitCommand('managed-instance-'),
+        hostMounts: [
+          { hostPath: '/var/log/ecs', containerPath: '/host/var/log/ecs' },
+          { hostPath: '/var/lib/fluent-bit', containerPath: '/state', readOnly: false },
+        ],
+        user: 'root',
+      });
+      this.instanceLogs.grantWrite(this.managedAgent);
+    }
+  }
+
+  /** Fluent Bit configured on its command line: no configuration file to build into an image. */
+  private fluentBitCommand(streamPrefix: string): string[] {
+    return [
+      '/fluent-bit/bin/fluent-bit',
+      '-i', 'tail', '-p', 'path=/host/var/log/ecs/*.log', '-p', 'tag=ecs.*', '-p', 'db=/state/ecs-logs.db',
+      '-p', 'mem_buf_limit=32MB',
+      '-o', 'cloudwatch_logs', '-p', 'match=*', '-p', `region=${this.region}`,
+      '-p', `log_group_name=${this.instanceLogs.logGroupName}`, '-p', `log_stream_prefix=${streamPrefix}`,
+      '-p', 'auto_create_group=false',
+    ];
   }
 }

@@ -24,7 +24,8 @@ import cdk_ecs_workloads as workloads
 
 
 class ClusterStack(Stack):
-    """The shared cluster: a new VPC, Fargate + Fargate Spot, Graviton and GPU EC2 capacity."""
+    """The shared cluster: a new VPC, Fargate + Fargate Spot, Graviton and GPU EC2 capacity, and
+    Graviton ECS Managed Instances on Spot."""
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -46,6 +47,8 @@ class ClusterStack(Stack):
             # Room for a canary rollout of the GPU endpoint at max_tasks: both fleets side by side.
             max_capacity=4,
         )
+        # Graviton Managed Instances on Spot: AWS runs the fleet (no AMI, no Auto Scaling group).
+        self.managed = self.cluster.add_managed_instances("Managed", max_v_cpus=8, spot=True)
 
 
 class BatchQueueWorkerStack(Stack):
@@ -163,6 +166,7 @@ class DaemonAgentStack(Stack):
         *,
         cluster: workloads.WorkloadCluster,
         capacity_provider: ecs.AsgCapacityProvider,
+        managed_instances: Optional[workloads.WorkloadManagedInstances] = None,
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -188,16 +192,7 @@ class DaemonAgentStack(Stack):
             cpu=128,
             memory_reservation_mib=64,
             memory_limit_mib=256,
-            # Fluent Bit configured on its command line: no configuration file to build into
-            # an image.
-            command=[
-                "/fluent-bit/bin/fluent-bit",
-                "-i", "tail", "-p", "path=/host/var/log/ecs/*.log", "-p", "tag=ecs.*",
-                "-p", "db=/state/ecs-logs.db", "-p", "mem_buf_limit=32MB",
-                "-o", "cloudwatch_logs", "-p", "match=*", "-p", f"region={self.region}",
-                "-p", f"log_group_name={self.instance_logs.log_group_name}",
-                "-p", "log_stream_prefix=instance-", "-p", "auto_create_group=false",
-            ],
+            command=self._fluent_bit_command("instance-"),
             host_mounts=[
                 workloads.HostMount(host_path="/var/log/ecs", container_path="/host/var/log/ecs"),
                 # The tail position database survives agent restarts, so no line is shipped twice.
@@ -224,6 +219,42 @@ class DaemonAgentStack(Stack):
 
         # The agent's only permission: write to its destination log group.
         self.instance_logs.grant_write(self.agent)
+
+        if managed_instances is not None:
+            # The same agent on the Managed Instances: ECS starts it on each instance before any
+            # other task.
+            self.managed_agent = workloads.ManagedDaemonAgent(
+                self,
+                "ManagedLogAgent",
+                cluster=cluster,
+                capacity=workloads.Capacity.managed_instances(managed_instances),
+                image=ecs.ContainerImage.from_registry(
+                    "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable"
+                ),
+                cpu=128,
+                memory_reservation_mib=64,
+                memory_limit_mib=256,
+                command=self._fluent_bit_command("managed-instance-"),
+                host_mounts=[
+                    workloads.HostMount(host_path="/var/log/ecs", container_path="/host/var/log/ecs"),
+                    workloads.HostMount(
+                        host_path="/var/lib/fluent-bit", container_path="/state", read_only=False
+                    ),
+                ],
+                user="root",
+            )
+            self.instance_logs.grant_write(self.managed_agent)
+
+    def _fluent_bit_command(self, stream_prefix: str) -> list:
+        """Fluent Bit configured on its command line: no configuration file to build into an image."""
+        return [
+            "/fluent-bit/bin/fluent-bit",
+            "-i", "tail", "-p", "path=/host/var/log/ecs/*.log", "-p", "tag=ecs.*",
+            "-p", "db=/state/ecs-logs.db", "-p", "mem_buf_limit=32MB",
+            "-o", "cloudwatch_logs", "-p", "match=*", "-p", f"region={self.region}",
+            "-p", f"log_group_name={self.instance_logs.log_group_name}",
+            "-p", f"log_stream_prefix={stream_prefix}", "-p", "auto_create_group=false",
+        ]
 
 
 class ScheduledTaskStack(Stack):
@@ -296,7 +327,11 @@ def main() -> None:
     # The worker calls TorchServe by name (http://torchserve:8080); the rule lives in the worker's stack.
     inference_stack.torch_serve.allow_service_connect_from(worker_stack.worker.service)
     DaemonAgentStack(
-        app, "EcsWorkloads-DaemonAgent", cluster=cluster, capacity_provider=cluster_stack.graviton
+        app,
+        "EcsWorkloads-DaemonAgent",
+        cluster=cluster,
+        capacity_provider=cluster_stack.graviton,
+        managed_instances=cluster_stack.managed,
     )
     ScheduledTaskStack(app, "EcsWorkloads-ScheduledTask", cluster=cluster)
     OperationsStack(app, "EcsWorkloads-Operations", cluster=cluster)

@@ -63,7 +63,8 @@ const USAGE_ONLY = new Set([
   'AWS::EC2::InternetGateway', 'AWS::EC2::LaunchTemplate', 'AWS::EC2::Route', 'AWS::EC2::RouteTable',
   'AWS::EC2::SecurityGroup', 'AWS::EC2::SecurityGroupEgress', 'AWS::EC2::SecurityGroupIngress',
   'AWS::EC2::Subnet', 'AWS::EC2::SubnetRouteTableAssociation', 'AWS::EC2::VPC', 'AWS::EC2::VPCGatewayAttachment',
-  'AWS::ECS::CapacityProvider', 'AWS::ECS::Cluster', 'AWS::ECS::ClusterCapacityProviderAssociations',
+  'AWS::ECS::CapacityProvider', 'AWS::ECS::Cluster', 'AWS::ECS::ClusterCapacityProviderAssociations', 'AWS::ECS::Daemon',
+  'AWS::ECS::DaemonTaskDefinition',
   'AWS::ECS::TaskDefinition', 'AWS::EFS::AccessPoint', 'AWS::EFS::FileSystem', 'AWS::EFS::MountTarget',
   'AWS::ElasticLoadBalancingV2::Listener', 'AWS::ElasticLoadBalancingV2::ListenerCertificate',
   'AWS::ElasticLoadBalancingV2::ListenerRule', 'AWS::ElasticLoadBalancingV2::TargetGroup', 'AWS::EC2::FlowLog',
@@ -268,6 +269,11 @@ const HANDLERS: Record<string, Handler> = {
   'AWS::EC2::FlowLog': (ctx, id, props) => {
     ctx.notPriced.push(`${id} (AWS::EC2::FlowLog): flow records to ${props.LogDestinationType ?? 'cloud-watch-logs'} are billed ` +
       'per GB as vended logs; their volume depends on traffic and the us-east-1 vended-log price for CloudWatch Logs was not found');
+  },
+  'AWS::ECS::CapacityProvider': (ctx, id, props) => {
+    if (props.ManagedInstancesProvider === undefined) return;
+    ctx.notPriced.push(`${id} (AWS::ECS::CapacityProvider, Managed Instances): ECS launches instances only for tasks that need them ` +
+      '($0 while idle); each costs its EC2 price plus a management fee per instance-hour by type, which is not in the model');
   },
   'AWS::ServiceDiscovery::HttpNamespace': (ctx, id) => {
     ctx.notPriced.push(`${id} (AWS::ServiceDiscovery::HttpNamespace): AWS Cloud Map prices the instances ECS registers for the tasks ` +

@@ -257,6 +257,7 @@ describe('the example app', () => {
         /Container Insights \(enhanced\).*no per-observation price/,
         /Graviton.*detailed monitoring/, // EC2 detailed monitoring: metrics per instance not in the price list
         /ServiceConnectNamespace.*Cloud Map prices the instances ECS registers/, // per registered task and lookup
+        /ManagedCapacityProvider.*Managed Instances.*management fee per instance-hour/, // no instance while idle
       ],
       'EcsWorkloads-BatchQueueWorker': [
         /WakeUpPipe.*polling of .*WakeUpQueue.*poll rate is not documented/,

@@ -1,6 +1,6 @@
 /**
  * The apps the deploy-proof tests check: one stack per construct configuration worth telling apart,
- * and the example app as `examples/app.ts` builds it (five stacks with cross-stack references). Each
+ * and the example app as `examples/app.ts` builds it (six stacks with cross-stack references). Each
  * test file picks the scenarios it needs by name; their templates are synthesized once per test file.
  */
 import { App, Duration, Stack, TimeZone } from 'aws-cdk-lib';
@@ -8,12 +8,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import { BatchQueueWorkerStack } from '../../examples/batch-queue-worker-stack';
-import { ClusterStack } from '../../examples/cluster-stack';
-import { DaemonAgentStack } from '../../examples/daemon-agent-stack';
-import { InferenceServiceStack } from '../../examples/inference-service-stack';
-import { OperationsStack } from '../../examples/operations-stack';
-import { ScheduledTaskStack } from '../../examples/scheduled-task-stack';
+import { buildExampleApp, ExampleStacks } from '../../examples/example-app';
 import {
   BatchQueueWorker, Capacity, DaemonAgent, InferenceService, LoadBalancerType, ScheduledTask, WorkloadCluster,
   WorkloadClusterProps, WorkloadVolume,
@@ -41,29 +36,13 @@ export function workloadStack<T>(make: (stack: Stack, cluster: WorkloadCluster) 
   return { stack, cluster, workload: make(stack, cluster) };
 }
 
-/** The example app's stacks, by role. */
-interface ExampleApp {
-  readonly app: App;
-  readonly cluster: ClusterStack;
-  readonly worker: BatchQueueWorkerStack;
-  readonly inference: InferenceServiceStack;
-  readonly agent: DaemonAgentStack;
-  readonly job: ScheduledTaskStack;
-  readonly operations: OperationsStack;
-  /** Every stack, the cluster stack first. */
-  readonly stacks: Stack[];
-}
+/** The example app's stacks, by role, and its app. */
+type ExampleApp = ExampleStacks & { readonly app: App };
 
 /** The example app, built as `examples/app.ts` builds it (without its synth). */
 export function exampleApp(): ExampleApp {
   const app = new App({ stackTraces: false, context: { 'aws:cdk:disable-creation-stack-traces': true } });
-  const cluster = new ClusterStack(app, 'EcsWorkloads-Cluster');
-  const worker = new BatchQueueWorkerStack(app, 'EcsWorkloads-BatchQueueWorker', { cluster: cluster.cluster });
-  const inference = new InferenceServiceStack(app, 'EcsWorkloads-InferenceService', { cluster: cluster.cluster });
-  const agent = new DaemonAgentStack(app, 'EcsWorkloads-DaemonAgent', { cluster: cluster.cluster, capacityProvider: cluster.graviton });
-  const job = new ScheduledTaskStack(app, 'EcsWorkloads-ScheduledTask', { cluster: cluster.cluster });
-  const operations = new OperationsStack(app, 'EcsWorkloads-Operations', { cluster: cluster.cluster });
-  return { app, cluster, worker, inference, agent, job, operations, stacks: [cluster, worker, inference, agent, job, operations] };
+  return { app, ...buildExampleApp(app) };
 }
 
 /** A single-stack scenario: its stack. */
