@@ -5,6 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import { WorkloadCluster, WorkloadDashboard, WorkloadVolume } from '../src';
 import { InferenceService, LoadBalancerType } from '../src/inference-service/inference-service';
+import { RolloutStrategy } from '../src/inference-service/rollout';
 
 const app = new App({ stackTraces: false, context: { 'aws:cdk:disable-creation-stack-traces': true } });
 const stack = new Stack(app, 'InferenceServiceInteg');
@@ -25,7 +26,9 @@ const alb = new InferenceService(stack, 'Alb', {
   cpu: 512,
   memoryLimitMiB: 1024,
   healthCheckPath: '/',
-  healthCheckGracePeriod: Duration.minutes(2),
+  modelLoadTime: Duration.minutes(1),
+  // A canary with short bakes, so that a redeploy in the integ account finishes within minutes.
+  rollout: RolloutStrategy.canary({ stepBakeTime: Duration.minutes(1), bakeTime: Duration.minutes(1) }),
   modelStore: { mountPath: '/models', removalPolicy: RemovalPolicy.DESTROY },
   deletionProtection: false,
   maxTasks: 2,
@@ -44,6 +47,7 @@ const nlb = new InferenceService(stack, 'Nlb', {
   maxTasks: 2,
   removalPolicy: RemovalPolicy.DESTROY,
   enableExec: true,
+  serviceConnect: { dnsName: 'nlb' },
 });
 
 // A server reading a file system the user made and passed in `volumes` (not the model store): the
@@ -68,6 +72,9 @@ const volumeServer = new InferenceService(stack, 'SharedVolume', {
 });
 
 // The cluster's dashboard, with the three services' sections.
+// The volume server calls the NLB service by name through Service Connect.
+nlb.allowServiceConnectFrom(volumeServer.service);
+
 const dashboard = new WorkloadDashboard(stack, 'Dashboard', { cluster });
 
 const integ = new IntegTest(app, 'InferenceServiceTest', { testCases: [stack] });
@@ -93,3 +100,16 @@ for (const service of [alb, nlb, volumeServer]) {
   health.provider.addToRolePolicy(statement);
   health.waiterProvider?.addToRolePolicy(statement);
 }
+
+// The canary and its deployment alarms reach the service as ECS sees it.
+integ.assertions.awsApiCall('ECS', 'describeServices', {
+  cluster: cluster.cluster.clusterName,
+  services: [alb.service.serviceName],
+}).expect(ExpectedResult.objectLike({
+  services: [Match.objectLike({
+    deploymentConfiguration: Match.objectLike({
+      strategy: 'CANARY',
+      alarms: Match.objectLike({ enable: true, rollback: true }),
+    }),
+  })],
+}));

@@ -13,6 +13,8 @@ const graviton = cluster.addAsgCapacity('Graviton', {
   additionalInstanceTypes: [new ec2.InstanceType('c7g.large')],
   maxCapacity: 2,
 });
+// ECS Managed Instances: the provider exists and belongs to the cluster; no instance runs without tasks.
+const managed = cluster.addManagedInstances('Managed', { maxVCpus: 4 });
 
 const integ = new IntegTest(app, 'WorkloadClusterTest', { testCases: [stack] });
 const assertions = integ.assertions;
@@ -49,4 +51,10 @@ describeCluster().expect(ExpectedResult.objectLike({
         managedDraining: 'ENABLED',
       }),
     })],
+  })))
+  .next(assertions.awsApiCall('ECS', 'describeCapacityProviders', {
+    capacityProviders: [managed.capacityProvider.capacityProviderName],
+    cluster: cluster.cluster.clusterName,
+  }).expect(ExpectedResult.objectLike({
+    capacityProviders: [Match.objectLike({ status: 'ACTIVE', cluster: cluster.cluster.clusterName })],
   })));
