@@ -120,7 +120,8 @@ export class RolloutStrategy {
 /** The deployment alarms of an `InferenceService`: what rolls a rollout back. */
 export interface InferenceDeploymentAlarmOptions {
   /**
-   * Whether ECS watches alarms during rollouts and rolls back when one fires.
+   * Whether the construct creates its deployment alarms (5xx share, p99 latency, unhealthy tasks).
+   * Alarms given in `alarms` are watched either way; with neither, ECS watches no alarm.
    * @default true
    */
   readonly enabled?: boolean;
