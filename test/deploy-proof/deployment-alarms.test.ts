@@ -1,11 +1,12 @@
 /**
- * Metric semantics of the InferenceService deployment alarms: timelines of a canary rollout in which
+ * Metric semantics of the InferenceService deployment alarms and of its request-count scaling over
+ * both target groups: timelines of a canary rollout in which
  * the new tasks' traffic, errors, latency and health arrive in the alternate target group while the
  * primary one goes quiet, under both readings of a missing operand.
  */
 import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { alarmDefinition, MetricId, MetricTimeline, MISSING_OPERAND_SEMANTICS, runAlarm } from './metrics';
+import { alarmDefinition, MetricId, MetricTimeline, MISSING_OPERAND_SEMANTICS, runAlarm, targetTrackingSeries } from './metrics';
 import { IMAGE, workloadStack } from './scenarios';
 import { InferenceService, RolloutStrategy } from '../../src';
 
@@ -117,5 +118,35 @@ describe('p99 latency', () => {
 
   test('two slow minutes: never ALARM', () => {
     expect(alarmsAt('LatencyAlarm', latency(m => (m === 20 || m === 21 ? 30 : 0.8)))).toEqual([]);
+  });
+});
+
+describe('request-count scaling over both target groups', () => {
+  const policy = stack.getLogicalId(service.node.findChild('RequestScaling').node.findChild('Resource') as never);
+  const desired: MetricId = {
+    namespace: 'ECS/ContainerInsights',
+    metricName: 'DesiredTaskCount',
+    stat: 'Average',
+    dimensions: stack.resolve({ ClusterName: service.service.cluster.clusterName, ServiceName: service.service.serviceName }),
+  };
+
+  test('240 requests a minute to 4 desired tasks read 60 per task before, during and after the shift (the primary group goes silent)', () => {
+    const t = traffic(new MetricTimeline(), 10, () => ({ requests: 240 }));
+    // During the canary both fleets run (8 tasks), but the service still wants 4.
+    for (let m = 0; m <= 40; m++) t.put(desired, m, 4);
+    for (const semantics of MISSING_OPERAND_SEMANTICS) {
+      const series = targetTrackingSeries(template, policy, t, { from: 5, to: 30, semantics, window: 1 });
+      for (const [minute, values] of series) {
+        expect({ minute, semantics, values: [...values.values()] }).toEqual({ minute, semantics, values: [60] });
+      }
+    }
+  });
+
+  test('no Container Insights datapoint for the desired count: no value, so target tracking does not act on a guess', () => {
+    const t = traffic(new MetricTimeline(), 10, () => ({ requests: 240 }));
+    for (const semantics of MISSING_OPERAND_SEMANTICS) {
+      const series = targetTrackingSeries(template, policy, t, { from: 5, to: 20, semantics, window: 1 });
+      for (const [minute, values] of series) expect({ minute, semantics, values: [...values.values()] }).toEqual({ minute, semantics, values: [] });
+    }
   });
 });
