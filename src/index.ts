@@ -1,6 +1,6 @@
 // The package's public API, exported by name: the internal helpers of src/core stay out of the entry point.
 export { Capacity, CapacityKind } from './core/capacity';
-export type { Ec2CapacityOptions, FargateSpotOptions, ManagedInstancesCapacityOptions } from './core/capacity';
+export type { Ec2CapacityOptions, FargateSpotOptions, FargateWindowsOptions, ManagedInstancesCapacityOptions } from './core/capacity';
 export { WorkloadCluster } from './core/cluster';
 export type { AsgCapacityOptions, WorkloadAsgCapacity, WorkloadClusterProps } from './core/cluster';
 export type { ManagedInstancesOptions, WorkloadManagedInstances } from './core/managed-instances';
@@ -9,7 +9,10 @@ export type { WorkloadDashboardProps } from './core/dashboard';
 export type { SidecarContainerOptions, WorkloadContainerBaseOptions, WorkloadContainerOptions } from './core/container-options';
 export type { PlacementOptions } from './core/service';
 export { WorkloadVolume, WorkloadVolumeKind } from './core/volumes';
-export type { BindMountVolumeOptions, DockerVolumeOptions, EfsVolumeOptions } from './core/volumes';
+export type { BindMountVolumeOptions, DockerVolumeOptions, EfsVolumeOptions, FsxWindowsVolumeOptions, S3FilesVolumeOptions } from './core/volumes';
+export type { EbsVolumeOptions } from './core/ebs-volumes';
+export { S3FilesFileSystem } from './core/s3-files';
+export type { S3FilesFileSystemProps } from './core/s3-files';
 export { BatchQueueWorker } from './batch-queue-worker/batch-queue-worker';
 export type { BatchQueueWorkerProps } from './batch-queue-worker/batch-queue-worker';
 export { InferenceService, LoadBalancerType } from './inference-service/inference-service';

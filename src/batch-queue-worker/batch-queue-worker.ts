@@ -22,7 +22,7 @@ import { DashboardSection, graph } from '../core/dashboard';
 import { checkOrder, checkRange, isUnresolved, show, ValidationError } from '../core/errors';
 import { acknowledgeResourceWildcards } from '../core/policy-findings';
 import { allowAlarmsToPublish, allowServiceToUseKey, buildBucket, buildQueue, buildTopic, checkRemovalPolicy, suppressGuardRule } from '../core/resources';
-import { allowNfs, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
+import { allowNfs, attachServiceVolumes, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
 import { skipCreationStackTraces } from '../core/synthesis';
 import { buildWorkloadTask } from '../core/task-definition';
 import { warn, WarningId } from '../core/warnings';
@@ -345,6 +345,7 @@ export class BatchQueueWorker extends Construct implements ec2.IConnectable, iam
     this.service = this.createService(capacity, props);
     this.connections = this.service.connections;
     allowNfs(this.connections, task.volumes);
+    attachServiceVolumes(this.service, props.cluster, task, capacity);
     startAfterDependencies(this.service, props.cluster, task);
 
     this.grantJobAccess(inputPrefix, props);

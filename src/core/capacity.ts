@@ -1,7 +1,15 @@
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { IConstruct } from 'constructs';
-import { checkRange, ValidationError } from './errors';
+import { checkRange, show, ValidationError } from './errors';
 import type { WorkloadManagedInstances } from './managed-instances';
+
+/** The Windows Server families Fargate runs (x86_64 only, on-demand Fargate only). @internal */
+export const FARGATE_WINDOWS_FAMILIES: readonly ecs.OperatingSystemFamily[] = [
+  ecs.OperatingSystemFamily.WINDOWS_SERVER_2019_CORE,
+  ecs.OperatingSystemFamily.WINDOWS_SERVER_2019_FULL,
+  ecs.OperatingSystemFamily.WINDOWS_SERVER_2022_CORE,
+  ecs.OperatingSystemFamily.WINDOWS_SERVER_2022_FULL,
+];
 
 /** Where a workload's tasks run. */
 export enum CapacityKind {
@@ -43,6 +51,18 @@ export interface Ec2CapacityOptions {
   readonly base?: number;
 }
 
+/** Options for `Capacity.fargateWindows`. */
+export interface FargateWindowsOptions {
+  /**
+   * Windows Server version and edition of the tasks: `WINDOWS_SERVER_2019_CORE`,
+   * `WINDOWS_SERVER_2019_FULL`, `WINDOWS_SERVER_2022_CORE` or `WINDOWS_SERVER_2022_FULL`. It must
+   * match the image's base (a `ltsc2022` image runs on 2022 only). Core images are smaller and start
+   * faster; Full adds the GUI libraries some .NET Framework applications load.
+   * @default ecs.OperatingSystemFamily.WINDOWS_SERVER_2022_CORE
+   */
+  readonly operatingSystemFamily?: ecs.OperatingSystemFamily;
+}
+
 /** Options for `Capacity.managedInstances`. */
 export interface ManagedInstancesCapacityOptions {
   /**
@@ -77,7 +97,21 @@ export class Capacity {
     return new Capacity(CapacityKind.FARGATE, strategies, options);
   }
 
-  /** EC2 instances of an Auto Scaling group capacity provider (see `WorkloadCluster.addAsgCapacity`). */
+  /**
+   * Windows containers on on-demand Fargate (x86_64; Fargate Spot does not run Windows). Tasks take
+   * 1, 2 or 4 vCPUs (`cpu` 1024, 2048 or 4096, default 1024) with 2 GiB of memory or more, and the
+   * Windows Server license is billed per vCPU-hour on top of the Fargate price. Windows containers
+   * have a writable root file system and run as the image's user (see the README's Windows section).
+   */
+  public static fargateWindows(options: FargateWindowsOptions = {}): Capacity {
+    return new Capacity(CapacityKind.FARGATE, [{ capacityProvider: 'FARGATE', weight: 1 }], undefined, undefined, undefined,
+      options.operatingSystemFamily ?? ecs.OperatingSystemFamily.WINDOWS_SERVER_2022_CORE);
+  }
+
+  /**
+   * EC2 instances of an Auto Scaling group capacity provider (see `WorkloadCluster.addAsgCapacity`);
+   * the tasks run Windows containers when the provider was added with `windows`.
+   */
   public static ec2(provider: ecs.AsgCapacityProvider, options: Ec2CapacityOptions = {}): Capacity {
     return new Capacity(CapacityKind.EC2,
       [{ capacityProvider: provider.capacityProviderName, base: options.base, weight: 1 }],
@@ -103,6 +137,11 @@ export class Capacity {
   public readonly provider?: ecs.AsgCapacityProvider;
   /** The Managed Instances capacity, for `Capacity.managedInstances`. */
   public readonly managedInstancesCapacity?: WorkloadManagedInstances;
+  /**
+   * Operating system of the Fargate tasks, for `Capacity.fargateWindows` (undefined: Linux on
+   * Fargate; on EC2 the capacity provider's AMI decides).
+   */
+  public readonly operatingSystemFamily?: ecs.OperatingSystemFamily;
   private readonly options: FargateSpotOptions & Ec2CapacityOptions;
 
   private constructor(
@@ -111,12 +150,14 @@ export class Capacity {
     options: FargateSpotOptions | Ec2CapacityOptions | undefined,
     provider?: ecs.AsgCapacityProvider,
     managedInstancesCapacity?: WorkloadManagedInstances,
+    operatingSystemFamily?: ecs.OperatingSystemFamily,
   ) {
     this.kind = kind;
     this.strategies = strategies;
     this.options = options ?? {};
     this.provider = provider;
     this.managedInstancesCapacity = managedInstancesCapacity;
+    this.operatingSystemFamily = operatingSystemFamily;
   }
 
   /** Whether the tasks run on Fargate. */
@@ -127,6 +168,11 @@ export class Capacity {
   /** Whether the tasks run on ECS Managed Instances. */
   public get isManagedInstances(): boolean {
     return this.kind === CapacityKind.MANAGED_INSTANCES;
+  }
+
+  /** Whether the tasks run Windows containers on Fargate (`Capacity.fargateWindows`). */
+  public get isFargateWindows(): boolean {
+    return this.operatingSystemFamily?.isWindows() ?? false;
   }
 
   /** Whether any share of the tasks runs on Fargate Spot. */
@@ -144,6 +190,13 @@ export class Capacity {
     checkRange(scope, `${prop}.onDemandWeight`, o.onDemandWeight, 0, 1000, fix);
     checkRange(scope, `${prop}.onDemandBase`, o.onDemandBase, 0, 100000, fix);
     checkRange(scope, `${prop}.base`, o.base, 0, 100000, fix);
+    const family = this.operatingSystemFamily;
+    if (family && !FARGATE_WINDOWS_FAMILIES.some(f => f._operatingSystemFamily === family._operatingSystemFamily)) {
+      throw new ValidationError(scope,
+        `${prop} runs ${show(family._operatingSystemFamily)} on Fargate, but Fargate runs Windows Server 2019 and 2022 only. Use ` +
+        `${FARGATE_WINDOWS_FAMILIES.map(f => `ecs.OperatingSystemFamily.${f._operatingSystemFamily}`).join(', ')}, ` +
+        'or run other versions on EC2 with cluster.addAsgCapacity(id, { windows: ecs.WindowsOptimizedVersion.SERVER_2025, ... }).');
+    }
     if (this.strategies.every(s => (s.weight ?? 0) === 0)) {
       throw new ValidationError(scope,
         `${prop} has every weight at 0, so ECS could place no task beyond the base. Give spotWeight or onDemandWeight a value of at least 1.`);

@@ -14,6 +14,7 @@ import { buildManagedInstances, ManagedInstancesOptions, WorkloadManagedInstance
 import { acknowledgeReplication, buildTopic, checkRemovalPolicy, enableEventBridge, suppressGuardRule } from './resources';
 import { WorkloadRole } from './roles';
 import { skipCreationStackTraces } from './synthesis';
+import { WindowsAgentUserData, windowsAgentSetting } from './windows';
 
 /** Key prefix of the ECS Exec session logs in `execSessionLogBucket`. @internal */
 export const EXEC_LOG_PREFIX = 'ecs-exec';
@@ -103,7 +104,7 @@ export interface WorkloadClusterProps {
 export interface AsgCapacityOptions {
   /**
    * EC2 instance type of the group's instances.
-   * Its architecture picks the ECS-optimized AMI (ARM64 or x86_64).
+   * Its architecture picks the ECS-optimized AMI (ARM64 or x86_64). With `windows`, an x86_64 type.
    */
   readonly instanceType: ec2.InstanceType;
 
@@ -129,6 +130,17 @@ export interface AsgCapacityOptions {
    * @default false
    */
   readonly gpu?: boolean;
+
+  /**
+   * Run Windows container instances: the ECS-optimized Windows Server AMI of this version
+   * (`ecs.EcsOptimizedImage.windows`), PowerShell user data that starts the ECS agent with task IAM
+   * roles and awsvpc networking (tasks cut off from the instance metadata service), and a larger root
+   * volume for Windows images. Workloads on this capacity run Windows containers (x86_64, no GPUs).
+   * The instance price includes the Windows Server license. Keep Linux and Windows on separate
+   * capacity providers: a task placed on the other OS fails to start.
+   * @default - Linux (Amazon Linux 2023)
+   */
+  readonly windows?: ecs.WindowsOptimizedVersion;
 
   /**
    * Run Spot instances (interruptible, up to 90 % cheaper). The ECS agent drains an instance's tasks
@@ -178,14 +190,15 @@ export interface AsgCapacityOptions {
   readonly managedDraining?: boolean;
 
   /**
-   * Size of the encrypted root volume in GiB.
-   * @default 30
+   * Size of the encrypted root volume in GiB (gp3, about 0.08 USD per GiB-month).
+   * @default - 30 (Linux); 50 with `windows`, since Windows base images take several GiB each
    */
   readonly rootVolumeSizeGiB?: number;
 
   /**
-   * Machine image of the instances.
-   * @default - the ECS-optimized Amazon Linux 2023 image matching the architecture (arm64, x86_64 or GPU)
+   * Machine image of the instances (with `windows`, a Windows image with the ECS agent).
+   * @default - the ECS-optimized Amazon Linux 2023 image matching the architecture (arm64, x86_64 or
+   * GPU), or with `windows` the ECS-optimized Windows Server image of that version
    */
   readonly machineImage?: ec2.IMachineImage;
 
@@ -211,6 +224,8 @@ export interface WorkloadAsgCapacity {
   readonly gpu: boolean;
   /** Whether the instances are Spot instances. */
   readonly spot: boolean;
+  /** Windows Server version of the instances, when they run Windows (`windows` of `addAsgCapacity`). */
+  readonly windowsVersion?: ecs.WindowsOptimizedVersion;
 }
 
 /**
@@ -413,7 +428,7 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
     checkRange(scope, 'maximumScalingStepSize', props.maximumScalingStepSize, 1, 10000, 'ECS accepts 1–10000.');
     checkOrder(scope, 'minimumScalingStepSize', props.minimumScalingStepSize ?? 1, 'maximumScalingStepSize', props.maximumScalingStepSize ?? 10);
     checkRange(scope, 'rootVolumeSizeGiB', props.rootVolumeSizeGiB, 30, 16384,
-      'The ECS-optimized AMIs need at least 30 GiB; gp3 allows up to 16384 GiB.');
+      'The ECS-optimized AMIs need at least 30 GiB (Linux and Windows alike); gp3 allows up to 16384 GiB.');
     const warmup = props.instanceWarmupPeriod?.toSeconds({ integral: false });
     checkRange(scope, 'instanceWarmupPeriod', warmup, 0, 10000, 'ECS accepts 0–10000 seconds.', { unit: 'seconds' });
     checkName(scope, 'capacityProviderName', props.capacityProviderName, 255, /[A-Za-z0-9_-]/, 'letters, digits, \'_\' and \'-\'');
@@ -444,6 +459,17 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
         `gpu is true but instanceType ${show(props.instanceType.toString())} is ARM64, and the ECS GPU AMI is x86_64 only. ` +
         'Pick an x86_64 GPU instance type such as g5.xlarge or g6.xlarge.');
     }
+    const windows = props.windows;
+    if (windows !== undefined && arm) {
+      throw new ValidationError(scope,
+        `windows is ${show(windows)} but instanceType ${show(props.instanceType.toString())} is ARM64, and the ECS-optimized Windows Server AMIs are x86_64 only. ` +
+        'Pick an x86_64 instance type such as m6i.large or m7i.large.');
+    }
+    if (windows !== undefined && gpu) {
+      throw new ValidationError(scope,
+        `windows is ${show(windows)} with gpu true, but ECS reserves GPUs for Linux containers only (there is no ECS-optimized Windows GPU AMI). ` +
+        'Remove gpu, or add a separate Linux GPU capacity provider.');
+    }
     const managedTerminationProtection = props.managedTerminationProtection ?? !this.allowDestroy;
     this.vpcEndpointsForEc2?.();
 
@@ -461,19 +487,24 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
     });
 
     const hardwareType = gpu ? ecs.AmiHardwareType.GPU : arm ? ecs.AmiHardwareType.ARM : ecs.AmiHardwareType.STANDARD;
-    const machineImage = props.machineImage ?? ecs.EcsOptimizedImage.amazonLinux2023(hardwareType);
+    const machineImage = props.machineImage ?? (windows !== undefined
+      ? ecs.EcsOptimizedImage.windows(windows)
+      : ecs.EcsOptimizedImage.amazonLinux2023(hardwareType));
+    // aws-cdk-lib's cluster writes PowerShell for Windows images (it tells them apart by the image's OS type).
+    const userData = windows !== undefined ? new WindowsAgentUserData() : ec2.UserData.forLinux();
 
     const launchTemplate = new ec2.LaunchTemplate(scope, 'LaunchTemplate', {
       machineImage,
-      userData: ec2.UserData.forLinux(),
+      userData,
       role,
       securityGroup: this.connections.securityGroups[0],
       requireImdsv2: true,
       httpPutResponseHopLimit: 1,
       detailedMonitoring: true,
       blockDevices: [{
-        deviceName: '/dev/xvda',
-        volume: ec2.BlockDeviceVolume.ebs(props.rootVolumeSizeGiB ?? 30, {
+        // The root device of the ECS-optimized AMIs: /dev/xvda on Amazon Linux, /dev/sda1 on Windows.
+        deviceName: windows !== undefined ? '/dev/sda1' : '/dev/xvda',
+        volume: ec2.BlockDeviceVolume.ebs(props.rootVolumeSizeGiB ?? (windows !== undefined ? 50 : 30), {
           encrypted: true,
           volumeType: ec2.EbsDeviceVolumeType.GP3,
           deleteOnTermination: true,
@@ -527,19 +558,25 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
       enableManagedDraining: props.managedDraining ?? true,
       machineImageType: ecs.MachineImageType.AMAZON_LINUX_2,
     });
+    if (windows !== undefined && spot) {
+      // Before the cluster's lines: the Windows agent reads its settings when Initialize-ECSAgent starts it.
+      autoScalingGroup.addUserData(windowsAgentSetting('ECS_ENABLE_SPOT_INSTANCE_DRAINING', 'true'));
+    }
     // No Lambda: aws-cdk-lib's legacy drain hook (Lambda + topic) is never added; managed draining replaces it.
     // addAsgCapacityProvider reads taskDrainTime (0 = no hook) though its options type does not declare it.
     const noDrainHook = { taskDrainTime: Duration.seconds(0) } as unknown as ecs.AddAutoScalingGroupCapacityOptions;
     this.ownCluster.addAsgCapacityProvider(capacityProvider, noDrainHook);
-    if (gpu) {
-      autoScalingGroup.addUserData('echo ECS_ENABLE_GPU_SUPPORT=true >> /etc/ecs/ecs.config');
+    if (windows === undefined) {
+      if (gpu) {
+        autoScalingGroup.addUserData('echo ECS_ENABLE_GPU_SUPPORT=true >> /etc/ecs/ecs.config');
+      }
+      if (spot) {
+        // The agent drains the instance's tasks on the two-minute Spot interruption notice.
+        autoScalingGroup.addUserData('echo ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config');
+      }
+      // Tasks in awsvpc mode must not reach the instance's credentials through IMDS (on Windows: -AwsvpcBlockIMDS).
+      autoScalingGroup.addUserData('echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config');
     }
-    if (spot) {
-      // The agent drains the instance's tasks on the two-minute Spot interruption notice.
-      autoScalingGroup.addUserData('echo ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config');
-    }
-    // Tasks in awsvpc mode must not reach the instance's credentials through IMDS.
-    autoScalingGroup.addUserData('echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config');
 
     this.asgCapacities.push({
       capacityProvider,
@@ -548,6 +585,7 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
       gpu,
       spot,
       cpuArchitecture: arm ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
+      windowsVersion: windows,
     });
     return capacityProvider;
   }

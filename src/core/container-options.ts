@@ -64,13 +64,13 @@ export interface SidecarContainerOptions {
 
   /**
    * Whether the sidecar's root filesystem is read-only.
-   * @default true
+   * @default - true (not set on Windows, where ECS does not support it)
    */
   readonly readonlyRootFilesystem?: boolean;
 
   /**
    * User (name or UID, optionally `:group`) the sidecar runs as.
-   * @default '1000'
+   * @default - '1000' (not set on Windows: the image's USER applies)
    */
   readonly user?: string;
 }
@@ -143,14 +143,14 @@ export interface WorkloadContainerBaseOptions {
 
   /**
    * Whether the main container's root filesystem is read-only. Mount a volume where it must write.
-   * @default - true (false with `enableExec`)
+   * @default - true (false with `enableExec`; not set on Windows, where ECS does not support it)
    */
   readonly readonlyRootFilesystem?: boolean;
 
   /**
    * User (name or UID, optionally `:group`) the main container runs as. Use `'root'` only when the
    * image truly needs it.
-   * @default '1000'
+   * @default - '1000' (not set on Windows: the image's USER applies)
    */
   readonly user?: string;
 
@@ -160,7 +160,8 @@ export interface WorkloadContainerBaseOptions {
    * The task role gets the four `ssmmessages` channel actions, and sessions are encrypted with the
    * cluster key and logged to the cluster's `execLogGroup` (and `execSessionLogBucket`). ECS does not
    * support ECS Exec with a read-only root file system, so the main container's becomes writable,
-   * and commands run as root whatever `user` says. Only tasks started after the change have it.
+   * and commands run as root whatever `user` says. Only tasks started after the change have it. On
+   * Windows, open a session with `--command powershell.exe`.
    * @default false
    */
   readonly enableExec?: boolean;
@@ -192,8 +193,8 @@ export interface WorkloadContainerOptions extends WorkloadContainerBaseOptions {
   /**
    * Task CPU units (1024 = 1 vCPU). On Fargate, one of 256, 512, 1024, 2048, 4096, 8192, 16384. On
    * EC2 capacity, at least 128 and at most the CPU units of the capacity provider's largest instance
-   * type (checked at synth).
-   * @default 256
+   * type (checked at synth). On Fargate Windows, one of 1024, 2048, 4096.
+   * @default - 256 (1024 on Fargate Windows)
    */
   readonly cpu?: number;
 

@@ -5,9 +5,10 @@ import * as efs from 'aws-cdk-lib/aws-efs';
 import { Construct, IConstruct } from 'constructs';
 import { Capacity } from './capacity';
 import { WorkloadCluster } from './cluster';
+import { ebsInfrastructureRole, serviceManagedEbsConfiguration } from './ebs-volumes';
 import { ValidationError } from './errors';
 import type { WorkloadTask } from './task-definition';
-import { BoundVolume } from './volumes';
+import { _markAttached, BoundVolume } from './volumes';
 
 /** EC2 placement settings of a workload's tasks. */
 export interface PlacementOptions {
@@ -123,5 +124,54 @@ export function allowNfs(tasks: ec2.Connections, volumes: BoundVolume[], descrip
         fileSystemGroup.addIngressRule(taskGroup, ec2.Port.tcp(2049), description?.(i), /* remoteRule */ true);
       }
     }
+  }
+}
+
+/**
+ * Wires the volumes of a service's tasks that need more than the task definition:
+ * - an EBS volume: an `ecs.ServiceManagedVolume` with an infrastructure role of the service's own
+ *   (least privilege, see `ebsInfrastructureRole`); the service is created after the role and its
+ *   policy and deleted before them, so ECS can still detach and delete the volumes of the last tasks;
+ * - an FSx for Windows File Server share: SMB (445) to the file system's security groups from the
+ *   security groups of the EC2 instances of the capacity provider (the Windows host, not the task,
+ *   maps the share and hands it to the container);
+ * - an S3 Files file system: NFS (2049) from the tasks to its mount targets, created before the service.
+ * Ingress rules are remote rules, placed in the tasks' stack like `allowNfs`.
+ * @internal
+ */
+export function attachServiceVolumes(service: ecs.BaseService, cluster: WorkloadCluster, task: WorkloadTask, capacity: Capacity): void {
+  const workload = service.node.scope as Construct;
+  const ebs = task.volumes.filter(v => v.ebs);
+  if (ebs.length > 1) {
+    throw new ValidationError(workload,
+      `${ebs.map(v => `${v.prop} '${v.volume!.name}'`).join(' and ')} are EBS volumes, but ECS attaches one EBS volume per task. ` +
+      'Keep one (size it for both uses, with a directory each).');
+  }
+  for (const v of task.volumes) {
+    if (v.ebs) {
+      const role = ebsInfrastructureRole(workload, 'EbsInfrastructureRole', cluster, v.ebs.snapshotId);
+      service.addVolume(new ecs.ServiceManagedVolume(workload, 'EbsVolume', {
+        name: v.volume!.name,
+        managedEBSVolume: serviceManagedEbsConfiguration(v.ebs, role, cluster),
+      }));
+      service.node.addDependency(role);
+    }
+    if (v.smbTo) {
+      const hosts = capacity.provider?.autoScalingGroup.connections.securityGroups ?? [];
+      for (const fileSystemGroup of v.smbTo) {
+        for (const host of hosts) {
+          fileSystemGroup.addIngressRule(host, ec2.Port.tcp(445), `SMB from the container instances of ${workload.node.path} (volume ${v.volume!.name})`, true);
+        }
+      }
+    }
+    if (v.s3Files) {
+      for (const mountTargetGroup of v.s3Files.connections.securityGroups) {
+        for (const taskGroup of service.connections.securityGroups) {
+          mountTargetGroup.addIngressRule(taskGroup, ec2.Port.tcp(2049), `NFS from the tasks of ${workload.node.path} (volume ${v.volume!.name})`, true);
+        }
+      }
+      if (Stack.of(v.s3Files) === Stack.of(service)) service.node.addDependency(v.s3Files.mountTargetsAvailable);
+    }
+    _markAttached(v);
   }
 }

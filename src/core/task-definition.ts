@@ -12,7 +12,8 @@ import { instanceCpuUnits, instanceGpus, instanceMemoryMiB, largestInstance } fr
 import type { WorkloadManagedInstances } from './managed-instances';
 import { checkRemovalPolicy } from './resources';
 import { acknowledgeEcrAuthWildcard, taskRole } from './roles';
-import { BoundVolume, WorkloadVolumeKind } from './volumes';
+import { BoundVolume, checkVolumesForPlatform, WorkloadVolumeKind } from './volumes';
+import { acknowledgeWindowsTask, checkWindowsTask, FARGATE_WINDOWS_CPU, WorkloadPlatform, workloadPlatform } from './windows';
 
 /** Valid Fargate memory values (MiB) for each task CPU value. */
 export const FARGATE_MEMORY_BY_CPU: { readonly [cpu: number]: readonly number[] } = {
@@ -78,14 +79,33 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
   const asg = props.cluster.asgCapacity.find(c => c.capacityProvider === props.capacity.provider);
   const managed = props.capacity.managedInstancesCapacity;
   const taskLevel = fargate || managed !== undefined || (props.taskLevelResources ?? true);
-  const cpu = props.cpu ?? 256;
+  const platform = workloadPlatform(props.capacity, asg);
+  const windows = platform.windows;
+  // Fargate runs Windows tasks with 1 vCPU or more.
+  const cpu = props.cpu ?? (windows && fargate ? 1024 : 256);
   // Default memory: the smallest Fargate accepts with this CPU (512 MiB with the default 256 CPU units).
   const memory = props.memoryLimitMiB ?? (props.memoryReservationMiB !== undefined && !taskLevel
     ? undefined
     : FARGATE_MEMORY_BY_CPU[cpu]?.[0] ?? 512);
   const gpuCount = props.gpuCount ?? 0;
+  const networkMode = props.networkMode ?? ecs.NetworkMode.AWS_VPC;
+  if (windows) {
+    checkWindowsTask(scope, platform, {
+      fargate,
+      networkMode,
+      cpuArchitecture: props.cpuArchitecture,
+      gpuCount: props.gpuCount,
+      readonlyRootFilesystem: props.readonlyRootFilesystem,
+      user: props.user,
+      privileged: props.privileged,
+      pidMode: props.pidMode,
+      sidecars: props.sidecars,
+    });
+  }
+  // Which volumes the OS and capacity can mount (FSx for Windows, EBS, S3 Files, EFS, Docker drivers, path forms).
+  checkVolumesForPlatform(scope, props.volumes ?? [], { windows, fargate, managedInstances: managed !== undefined });
   const cpuArchitecture = props.cpuArchitecture ?? asg?.cpuArchitecture ?? managed?.cpuArchitecture
-    ?? (gpuCount > 0 ? ecs.CpuArchitecture.X86_64 : ecs.CpuArchitecture.ARM64);
+    ?? (gpuCount > 0 || windows ? ecs.CpuArchitecture.X86_64 : ecs.CpuArchitecture.ARM64);
   if (asg && props.cpuArchitecture && props.cpuArchitecture._cpuArchitecture !== asg.cpuArchitecture._cpuArchitecture) {
     throw new ValidationError(scope,
       `cpuArchitecture is ${props.cpuArchitecture._cpuArchitecture} but capacity provider '${asg.capacityProvider.node.path}' runs ` +
@@ -98,7 +118,7 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
   if (managed) checkManagedInstances(scope, managed, props, cpu, memory, gpuCount);
   const sidecars = props.sidecars ?? [];
 
-  validateResources(scope, fargate, cpu, memory, props);
+  validateResources(scope, fargate, cpu, memory, props, platform);
   if (asg && taskLevel) checkFitsInstances(scope, asg, cpu, memory, gpuCount);
   checkRange(scope, 'gpuCount', props.gpuCount, 0, 16, 'ECS instances have at most 16 GPUs.');
   if (gpuCount > 0 && fargate) {
@@ -161,10 +181,12 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
     compatibility: fargate ? ecs.Compatibility.FARGATE : managed ? ecs.Compatibility.MANAGED_INSTANCES : ecs.Compatibility.EC2,
     cpu: taskLevel ? String(cpu) : undefined,
     memoryMiB: taskLevel && memory !== undefined ? String(memory) : undefined,
-    networkMode: props.networkMode ?? ecs.NetworkMode.AWS_VPC,
+    networkMode,
     // aws-cdk-lib rejects runtimePlatform on EC2 task definitions; there the capacity provider's AMI
-    // fixes the architecture (checked above).
-    runtimePlatform: fargate || managed ? { operatingSystemFamily: ecs.OperatingSystemFamily.LINUX, cpuArchitecture } : undefined,
+    // fixes the architecture and the operating system (checked above).
+    runtimePlatform: fargate || managed
+      ? { operatingSystemFamily: props.capacity.operatingSystemFamily ?? ecs.OperatingSystemFamily.LINUX, cpuArchitecture }
+      : undefined,
     taskRole: role,
     executionRole,
     pidMode: props.pidMode,
@@ -184,6 +206,9 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
 
   const port = props.containerPort ?? props.defaultContainerPort;
   checkRange(scope, 'containerPort', port, 1, 65535, 'Give the TCP port the application listens on.');
+  // ECS ignores task-level CPU for Windows containers on EC2 and places them by their containers' reservations.
+  const windowsEc2Cpu = windows && !fargate && taskLevel && !isUnresolved(cpu) && !sidecars.some(s => isUnresolved(s.cpu))
+    ? cpu - sidecarCpu : undefined;
   const container = taskDefinition.addContainer('Main', {
     containerName: 'main',
     image: props.image,
@@ -198,11 +223,13 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
     healthCheck: props.healthCheck,
     stopTimeout,
     gpuCount: gpuCount > 0 ? gpuCount : undefined,
-    readonlyRootFilesystem: props.readonlyRootFilesystem ?? !props.enableExec,
-    user: props.user ?? '1000',
+    cpu: windowsEc2Cpu,
+    // Windows containers: ECS supports neither a read-only root file system nor a container user (checked above).
+    readonlyRootFilesystem: windows ? undefined : props.readonlyRootFilesystem ?? !props.enableExec,
+    user: windows ? undefined : props.user ?? '1000',
     privileged: props.privileged,
-    // ECS Exec: an init process reaps the processes the SSM agent leaves behind, as AWS recommends.
-    linuxParameters: props.enableExec ? new ecs.LinuxParameters(scope, 'ExecLinuxParameters', { initProcessEnabled: true }) : undefined,
+    // ECS Exec: an init process reaps the processes the SSM agent leaves behind, as AWS recommends (Linux only).
+    linuxParameters: props.enableExec && !windows ? new ecs.LinuxParameters(scope, 'ExecLinuxParameters', { initProcessEnabled: true }) : undefined,
     logging: logging('main'),
   });
 
@@ -218,8 +245,8 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
       environment: s.environment,
       secrets: s.secrets,
       healthCheck: s.healthCheck,
-      readonlyRootFilesystem: s.readonlyRootFilesystem ?? true,
-      user: s.user ?? '1000',
+      readonlyRootFilesystem: windows ? undefined : s.readonlyRootFilesystem ?? true,
+      user: windows ? undefined : s.user ?? '1000',
       logging: logging(s.name),
     });
     const condition = s.mainContainerWaitsFor ?? ecs.ContainerDependencyCondition.START;
@@ -267,6 +294,7 @@ export function buildWorkloadTask(scope: Construct, props: WorkloadTaskProps): W
   }
   const volumes = (props.volumes ?? []).map((v, i) => v._bind(scope, props.capacity.kind, taskDefinition, container, `volumes[${i}]`));
   if (props.enableExec) grantExec(scope, props.cluster, taskDefinition, { grantSession: props.grantExecSession ?? false });
+  if (windows) acknowledgeWindowsTask(taskDefinition, platform);
   return { taskDefinition, container, logGroup, volumes };
 }
 
@@ -321,8 +349,14 @@ function checkManagedInstances(scope: Construct, managed: WorkloadManagedInstanc
   }
 }
 
-function validateResources(scope: Construct, fargate: boolean, cpu: number, memory: number | undefined, props: WorkloadTaskProps): void {
+function validateResources(scope: Construct, fargate: boolean, cpu: number, memory: number | undefined, props: WorkloadTaskProps,
+  platform: WorkloadPlatform): void {
   if (isUnresolved(cpu) || isUnresolved(memory)) return;
+  if (fargate && platform.windows && !FARGATE_WINDOWS_CPU.includes(cpu)) {
+    throw new ValidationError(scope,
+      `cpu ${show(cpu)} is not a CPU value Fargate takes for Windows tasks (${platform.where}). ` +
+      `Use one of ${FARGATE_WINDOWS_CPU.join(', ')} (1, 2 or 4 vCPUs; 1024 by default).`);
+  }
   if (fargate) {
     const allowed = FARGATE_MEMORY_BY_CPU[cpu];
     if (!allowed) {

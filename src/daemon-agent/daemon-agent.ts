@@ -23,10 +23,10 @@ const RESERVED_HOST_PORTS: readonly number[] = [22, 2375, 2376, 51678, 51679, 51
 
 /** A path of the EC2 container instance mounted into the agent's container. */
 export interface HostMount {
-  /** Absolute path on the container instance, e.g. `/var/log`. */
+  /** Absolute path on the container instance, e.g. `/var/log` (on Windows instances a drive path such as `C:\ProgramData\Amazon\ECS\log`). */
   readonly hostPath: string;
 
-  /** Absolute path where the host path appears in the container, e.g. `/host/var/log`. */
+  /** Absolute path where the host path appears in the container, e.g. `/host/var/log` (on Windows a drive path such as `C:\host\ecs-log`). */
   readonly containerPath: string;
 
   /**
@@ -123,7 +123,11 @@ export interface DaemonAgentProps extends WorkloadContainerBaseOptions {
    * container), while `containerPort` is still published on the same port of the instance. `HOST`
    * shares the instance's network stack (and lets the agent reach the instance role through IMDS).
    * `AWS_VPC` gives the agent its own ENI, which takes one of the instance's few ENI slots.
-   * @default ecs.NetworkMode.BRIDGE
+   * On Windows instances (a capacity provider added with `windows`) only `NAT` (Docker's Windows NAT
+   * network, ECS's default there) and `AWS_VPC` are supported; in `NAT` mode a container reaches its
+   * task role only after running the network bootstrap script of the ECS guide ("Windows IAM roles
+   * for tasks"), and host port 80 belongs to the instance's credential proxy.
+   * @default - ecs.NetworkMode.BRIDGE (ecs.NetworkMode.NAT on Windows instances)
    */
   readonly networkMode?: ecs.NetworkMode;
 
@@ -235,21 +239,24 @@ export class DaemonAgent extends Construct implements ec2.IConnectable, iam.IGra
     this.capacityProvider = asg.capacityProvider;
     const capacity = resolveCapacity(this, props.cluster, Capacity.ec2(asg.capacityProvider), Capacity.ec2(asg.capacityProvider));
 
-    const networkMode = props.networkMode ?? ecs.NetworkMode.BRIDGE;
-    if (networkMode === ecs.NetworkMode.NAT) {
+    const windows = asg.windowsVersion !== undefined;
+    const networkMode = props.networkMode ?? (windows ? ecs.NetworkMode.NAT : ecs.NetworkMode.BRIDGE);
+    if (networkMode === ecs.NetworkMode.NAT && !windows) {
       throw new ValidationError(this,
-        `networkMode ${show(networkMode)} is for Windows containers only; the instances run Linux. Use BRIDGE (default), HOST, AWS_VPC or NONE.`);
+        `networkMode ${show(networkMode)} is for Windows containers only; the instances of '${asg.capacityProvider.node.path}' run Linux. Use BRIDGE (default), HOST, AWS_VPC or NONE.`);
     }
+    // On Windows the task role's credential proxy listens on port 80 of every instance.
+    const reservedHostPorts = windows ? [80, ...RESERVED_HOST_PORTS] : RESERVED_HOST_PORTS;
     checkRange(this, 'containerPort', props.containerPort, 1, 65535, 'Give the TCP port the agent listens on.');
     if (props.containerPort !== undefined && networkMode === ecs.NetworkMode.NONE) {
       throw new ValidationError(this,
         `containerPort (${props.containerPort}) cannot be published with networkMode NONE, which gives the agent no network. Remove containerPort or use BRIDGE.`);
     }
     const port = props.containerPort;
-    if (port !== undefined && !isUnresolved(port) && networkMode !== ecs.NetworkMode.AWS_VPC && RESERVED_HOST_PORTS.includes(port)) {
+    if (port !== undefined && !isUnresolved(port) && networkMode !== ecs.NetworkMode.AWS_VPC && reservedHostPorts.includes(port)) {
       throw new ValidationError(this,
         `containerPort (${port}) is published on the same port of every instance (networkMode ${networkMode}), but ECS reserves host ports ` +
-        `${RESERVED_HOST_PORTS.join(', ')} (SSH, Docker and the ECS agent), so the agent can never be placed. Use another port, or networkMode AWS_VPC.`);
+        `${reservedHostPorts.join(', ')} (${windows ? 'the task credential proxy, ' : ''}SSH, Docker and the ECS agent), so the agent can never be placed. Use another port, or networkMode AWS_VPC.`);
     }
 
     const sidecarMemory = (props.sidecars ?? []).reduce((sum, s) => sum + (s.memoryLimitMiB ?? 128), 0);
@@ -258,7 +265,7 @@ export class DaemonAgent extends Construct implements ec2.IConnectable, iam.IGra
     // A hard limit by default: a leaking agent is restarted instead of starving every instance at once.
     const memoryLimitMiB = props.memoryLimitMiB ?? (isUnresolved(props.memoryReservationMiB) ? 512
       : Math.max(512, 2 * props.memoryReservationMiB + sidecarMemory, 64 + sidecarMemory));
-    const volumes = [...props.volumes ?? [], ...this.hostMountVolumes(props)];
+    const volumes = [...props.volumes ?? [], ...this.hostMountVolumes(props, windows)];
 
     const task = buildWorkloadTask(this, {
       ...props,
@@ -303,6 +310,9 @@ export class DaemonAgent extends Construct implements ec2.IConnectable, iam.IGra
       maxHealthyPercent: 100,
       placementConstraints: [
         ecs.PlacementConstraint.memberOf(`attribute:ecs.instance-type in [${asg.instanceTypes.map(t => t.toString()).join(', ')}]`),
+        // Linux and Windows instances may share instance types: a task on the other OS never starts.
+        ...windows || props.cluster.asgCapacity.some(c => c.windowsVersion !== undefined)
+          ? [ecs.PlacementConstraint.memberOf(`attribute:ecs.os-type == ${windows ? 'windows' : 'linux'}`)] : [],
         ...props.placementConstraints ?? [],
       ],
       securityGroups: securityGroup ? [securityGroup] : undefined,
@@ -455,12 +465,14 @@ export class DaemonAgent extends Construct implements ec2.IConnectable, iam.IGra
     }
   }
 
-  private hostMountVolumes(props: DaemonAgentProps): WorkloadVolume[] {
+  private hostMountVolumes(props: DaemonAgentProps, windows: boolean): WorkloadVolume[] {
     const names = new Set((props.volumes ?? []).map(v => v.name));
     const paths = new Set((props.volumes ?? []).map(v => v.containerPath));
+    // Windows instances and containers take drive paths (C:\ProgramData\...).
+    const checkPath = windows ? checkWindowsAbsolute : checkAbsolute;
     return (props.hostMounts ?? []).map((m, i) => {
-      checkAbsolute(this, `hostMounts[${i}].hostPath`, m.hostPath);
-      checkAbsolute(this, `hostMounts[${i}].containerPath`, m.containerPath);
+      checkPath(this, `hostMounts[${i}].hostPath`, m.hostPath);
+      checkPath(this, `hostMounts[${i}].containerPath`, m.containerPath);
       const name = m.name ?? defaultVolumeName(m.hostPath);
       if (!isUnresolved(name) && !/^[A-Za-z0-9_-]{1,255}$/.test(name)) {
         throw new ValidationError(this,
@@ -529,9 +541,13 @@ export class DaemonAgent extends Construct implements ec2.IConnectable, iam.IGra
   /** Control Tower findings on choices this construct makes for daemons, or that the user opted into. */
   private acknowledgeOptIns(props: DaemonAgentProps, networkMode: ecs.NetworkMode): void {
     if (networkMode !== ecs.NetworkMode.AWS_VPC) {
+      const why = networkMode === ecs.NetworkMode.BRIDGE
+        ? 'Bridge mode (the default) keeps the agent in its own network namespace, unable to reach the instance role through IMDSv2 (hop limit 1), and publishes only containerPort.'
+        : networkMode === ecs.NetworkMode.NAT && props.networkMode === undefined
+          ? 'On Windows instances the default is Docker\'s NAT network (ECS\'s default for Windows), which keeps the agent in its own network compartment behind the instance (IMDSv2 hop limit 1) and publishes only containerPort.'
+          : `networkMode ${networkMode} was chosen explicitly with the DaemonAgent networkMode prop.`;
       suppressGuardRule(this.taskDefinition, 'ecs_awsvpc_networking_enabled_check',
-        'A daemon runs on every instance: in awsvpc mode it would hold one of each instance\'s few ENIs (a c5.large has 3, the primary included, unless ENI trunking is on). ' +
-        `${networkMode === ecs.NetworkMode.BRIDGE ? 'Bridge mode (the default) keeps the agent in its own network namespace, unable to reach the instance role through IMDSv2 (hop limit 1), and publishes only containerPort.' : `networkMode ${networkMode} was chosen explicitly with the DaemonAgent networkMode prop.`}`);
+        'A daemon runs on every instance: in awsvpc mode it would hold one of each instance\'s few ENIs (a c5.large has 3, the primary included, unless ENI trunking is on). ' + why);
     }
     const users = [props.user ?? '1000', ...(props.sidecars ?? []).map(sc => sc.user ?? '1000')];
     const allNonRoot = users.every(u => !isUnresolved(u) && !u.split(':').some(part => ['root', '0'].includes(part.toLowerCase())));
@@ -582,6 +598,14 @@ function rejectReplicaProps(scope: Construct, props: DaemonAgentProps): void {
 function describeValue(value: unknown): string {
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) return `a ${value.constructor?.name ?? 'object'}`;
   return Array.isArray(value) ? `${value.length} given` : show(value);
+}
+
+function checkWindowsAbsolute(scope: Construct, prop: string, path: string): void {
+  if (isUnresolved(path)) return;
+  if (!/^[A-Za-z]:\\/.test(path) || path.includes('..')) {
+    throw new ValidationError(scope,
+      `${prop} must be an absolute Windows path without '..' (the agent runs on Windows instances), got ${show(path)}. Start it with a drive, e.g. 'C:\\ProgramData\\Amazon\\ECS\\log'.`);
+  }
 }
 
 function defaultVolumeName(hostPath: string): string {

@@ -24,7 +24,7 @@ import { WorkloadContainerOptions } from '../core/container-options';
 import { DashboardSection, graph } from '../core/dashboard';
 import { checkOrder, checkRange, isUnresolved, show, ValidationError } from '../core/errors';
 import { allowAlarmsToPublish, allowServiceToUseKey, buildTopic, checkRemovalPolicy, suppressGuardRule } from '../core/resources';
-import { allowNfs, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
+import { allowNfs, attachServiceVolumes, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
 import { connectClient, markServiceConnected, serviceConnectNamespace, serviceConnectTlsRole } from '../core/service-connect';
 import { skipCreationStackTraces } from '../core/synthesis';
 import { buildWorkloadTask } from '../core/task-definition';
@@ -731,6 +731,7 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
       });
     // NFS to every file system the tasks mount: the model store and the EFS volumes given in `volumes`.
     allowNfs(this.connections, task.volumes, () => 'NFS from the inference tasks');
+    attachServiceVolumes(this.service, cluster, task, capacity);
     startAfterDependencies(this.service, cluster, task);
     if (this.serviceConnectNamespace) markServiceConnected(this.service, this.serviceConnectNamespace);
     acknowledgeHookRoles(this.service, rollout._options.lifecycleHooks ?? []);

@@ -19,6 +19,7 @@ import { managedInstancesOrderProblems } from './managed-instances';
 import { metricProblems } from './metrics';
 import { networkProblems } from './network';
 import { policyProblems } from './policy';
+import { storageNetworkProblems } from './smb';
 
 /** Every stack of the stack's app, so that cross-stack paths and orders are seen whole. */
 function appStacks(stack: Stack): Stack[] {
@@ -32,6 +33,7 @@ export function structuralProblems(stack: Stack): string[] {
     ...orderProblems(templates),
     ...managedInstancesOrderProblems(templates),
     ...networkProblems(templates),
+    ...storageNetworkProblems(templates),
     ...templates.flatMap(t => metricProblems(t.template).map(p => `${t.stackName}: ${p}`)),
   ];
 }

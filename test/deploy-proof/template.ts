@@ -137,6 +137,7 @@ export class ResolvedTemplate {
       },
       'AWS::ElasticLoadBalancingV2::Listener': { ListenerArn: () => ref },
       'AWS::ElasticLoadBalancingV2::ListenerRule': { RuleArn: () => ref },
+      'AWS::S3Files::FileSystem': { FileSystemArn: () => arn('s3files', `file-system/${ref}`), FileSystemId: () => ref },
       'AWS::EC2::SecurityGroup': { GroupId: () => ref, VpcId: () => this.resolve(this.rawResource(logicalId).Properties?.VpcId, `${logicalId}.VpcId`) },
       'AWS::EC2::VPC': { VpcId: () => ref, CidrBlock: () => this.properties(logicalId).CidrBlock ?? '10.0.0.0/16', DefaultSecurityGroup: () => `sg-${hex('default', logicalId)}` },
       'AWS::EC2::Subnet': { SubnetId: () => ref, AvailabilityZone: () => this.properties(logicalId).AvailabilityZone },
