@@ -28,6 +28,7 @@ import { allowNfs, attachServiceVolumes, PlacementOptions, resolveCapacity, star
 import { connectClient, markServiceConnected, serviceConnectNamespace, serviceConnectTlsRole } from '../core/service-connect';
 import { skipCreationStackTraces } from '../core/synthesis';
 import { buildWorkloadTask } from '../core/task-definition';
+import type { S3FilesFileSystem } from '../core/s3-files';
 import { checkAbsolute, WorkloadVolume } from '../core/volumes';
 
 /** The kind of load balancer in front of an `InferenceService`. */
@@ -38,10 +39,18 @@ export enum LoadBalancerType {
   NETWORK = 'NETWORK',
 }
 
-/** An Amazon EFS file system that holds the models an `InferenceService` serves. */
+/** Where an `InferenceService` loads its models from: an Amazon EFS file system, or an S3 Files file system. */
 export interface InferenceModelStoreOptions {
   /** Absolute path where the model store appears in the container, e.g. `/models`. */
   readonly mountPath: string;
+
+  /**
+   * An S3 Files file system (a prefix of an S3 bucket presented as a file system) to load the models
+   * from, instead of EFS. Linux tasks on Fargate or Managed Instances only; the task role may mount it
+   * (and read the prefix directly), NFS is opened from the tasks to its mount targets.
+   * @default - an EFS model store
+   */
+  readonly s3Files?: S3FilesFileSystem;
 
   /**
    * An existing file system to mount. Its security group must be reachable from the tasks' subnets;
@@ -58,8 +67,9 @@ export interface InferenceModelStoreOptions {
   readonly accessPoint?: efs.IAccessPoint;
 
   /**
-   * Directory of the file system that the access point exposes (ignored with `accessPoint`).
-   * @default '/models'
+   * Directory of the file system that the access point exposes (ignored with `accessPoint`); with
+   * `s3Files`, the directory under the bucket prefix mounted as the store.
+   * @default - '/models' on EFS, the prefix itself with `s3Files`
    */
   readonly rootDirectory?: string;
 
@@ -434,10 +444,20 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
     const capacity = resolveCapacity(this, cluster, props.capacity ?? this.gpuCapacity(props), Capacity.fargate(), props);
 
     // Model store (before the task so the volume is mounted by the task builder).
-    const store = props.modelStore ? this.modelStore(props.modelStore, cluster, props.vpcSubnets, props.removalPolicy) : undefined;
+    const s3Store = props.modelStore?.s3Files;
+    const store = props.modelStore && !s3Store ? this.modelStore(props.modelStore, cluster, props.vpcSubnets, props.removalPolicy) : undefined;
     this.fileSystem = store?.fileSystem;
     this.accessPoint = store?.accessPoint;
     const volumes = [...props.volumes ?? []];
+    if (s3Store) {
+      volumes.push(WorkloadVolume.s3Files({
+        name: 'models',
+        fileSystem: s3Store,
+        containerPath: props.modelStore!.mountPath,
+        rootDirectory: props.modelStore!.rootDirectory,
+        readOnly: props.modelStore!.readOnly ?? true,
+      }));
+    }
     if (store) {
       volumes.push(WorkloadVolume.efs({
         name: 'models',
@@ -978,6 +998,11 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
       checkRemovalPolicy(this, 'modelStore.removalPolicy', m.removalPolicy);
       checkAbsolute(this, 'modelStore.mountPath', m.mountPath);
       if (m.rootDirectory !== undefined) checkAbsolute(this, 'modelStore.rootDirectory', m.rootDirectory);
+      if (m.s3Files && (m.fileSystem || m.accessPoint || m.throughputMode !== undefined || m.removalPolicy !== undefined)) {
+        throw new ValidationError(this,
+          'modelStore.s3Files was given with EFS settings (fileSystem, accessPoint, throughputMode or removalPolicy), which do not apply to it. ' +
+          'Remove them, or remove s3Files for an EFS model store.');
+      }
       if (m.accessPoint && !m.fileSystem) {
         throw new ValidationError(this,
           'modelStore.accessPoint was given without modelStore.fileSystem, but an access point belongs to one file system. Pass the fileSystem it belongs to, or remove accessPoint.');

@@ -170,3 +170,43 @@ describe('S3 Files settings', () => {
     else expect(check).not.toThrow();
   });
 });
+
+describe('modelStore.s3Files: the model store of an inference service on S3 Files, in one call', () => {
+  const { stack, cluster, fileSystem } = setup();
+  const inference = new InferenceService(stack, 'Inference', {
+    cluster,
+    image: IMAGE,
+    modelStore: { mountPath: '/models', s3Files: fileSystem, rootDirectory: '/llama' },
+  });
+  const template = Template.fromStack(stack);
+  const td = (Object.values(template.findResources('AWS::ECS::TaskDefinition'))[0] as any).Properties;
+
+  test('mounts the S3 Files file system read-only at mountPath, from rootDirectory, and creates no EFS file system', () => {
+    expect(td.Volumes).toEqual([{
+      Name: 'models',
+      S3FilesVolumeConfiguration: { FileSystemArn: { 'Fn::GetAtt': [stack.getLogicalId(fileSystem.resource), 'FileSystemArn'] }, RootDirectory: '/llama' },
+    }]);
+    expect(td.ContainerDefinitions[0].MountPoints).toEqual([{ SourceVolume: 'models', ContainerPath: '/models', ReadOnly: true }]);
+    template.resourceCountIs('AWS::EFS::FileSystem', 0);
+    template.resourceCountIs('AWS::EFS::AccessPoint', 0);
+    expect(inference.fileSystem).toBeUndefined();
+  });
+
+  test('the container learns the path in MODEL_DIR', () => {
+    expect(td.ContainerDefinitions[0].Environment).toEqual(expect.arrayContaining([{ Name: 'MODEL_DIR', Value: '/models' }]));
+  });
+
+  test.each<[string, Record<string, unknown>]>([
+    ['fileSystem', { fileSystem: 'efs' }],
+    ['throughputMode', { throughputMode: 'ELASTIC' }],
+    ['removalPolicy', { removalPolicy: RemovalPolicy.DESTROY }],
+  ])('refused with the EFS setting %s', (_name, extra) => {
+    const s = setup();
+    const efsLike = extra.fileSystem ? { fileSystem: { fileSystemId: 'fs-1', connections: new ec2.Connections() } } : extra;
+    expect(() => new InferenceService(s.stack, 'Inference', {
+      cluster: s.cluster,
+      image: IMAGE,
+      modelStore: { mountPath: '/models', s3Files: s.fileSystem, ...efsLike as object },
+    })).toThrow(/modelStore\.s3Files was given with EFS settings \(fileSystem, accessPoint, throughputMode or removalPolicy\), which do not apply to it\. Remove them, or remove s3Files for an EFS model store\./);
+  });
+});
