@@ -1,7 +1,7 @@
 import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
-import { BatchQueueWorker, WorkloadCluster } from 'cdk-ecs-workloads';
+import { BatchQueueWorker, WorkloadCluster, WorkloadVolume } from 'cdk-ecs-workloads';
 
 /** Props of {@link BatchQueueWorkerStack}. */
 export interface BatchQueueWorkerStackProps extends StackProps {
@@ -29,6 +29,8 @@ export class BatchQueueWorkerStack extends Stack {
       outputPrefix: 'converted/',
       jobTimeout: Duration.minutes(20),
       maxTasks: 25,
+      // Large PDFs are unpacked on a 200 GiB scratch disk of each task (gp3, cluster key, deleted with the task).
+      volumes: [WorkloadVolume.ebs({ containerPath: '/scratch', sizeGiB: 200 })],
     });
   }
 }

@@ -17,9 +17,12 @@ export interface ScheduledTaskStackProps extends StackProps {
  * A nightly job: a report that runs at 02:30 Berlin time (daylight saving time included) on Fargate
  * Spot with an on-demand fallback, is stopped after 2 hours, and is run again up to twice when it
  * fails. A failed run, and a run EventBridge Scheduler could not start, e-mail the on-call address.
+ * And a weekly Windows job on Fargate Windows.
  */
 export class ScheduledTaskStack extends Stack {
   public readonly nightlyReport: ScheduledTask;
+  /** A weekly Windows job on Fargate Windows. */
+  public readonly windowsCleanup: ScheduledTask;
 
   constructor(scope: Construct, id: string, props: ScheduledTaskStackProps) {
     super(scope, id, props);
@@ -38,5 +41,15 @@ export class ScheduledTaskStack extends Stack {
     if (props.alertEmail) {
       this.nightlyReport.failureTopic.addSubscription(new subscriptions.EmailSubscription(props.alertEmail));
     }
+
+    // A .NET Framework job on Fargate Windows (Windows Server 2022 Core, 1 vCPU / 2 GiB, on demand).
+    this.windowsCleanup = new ScheduledTask(this, 'WindowsCleanup', {
+      cluster: props.cluster,
+      image: ecs.ContainerImage.fromRegistry('mcr.microsoft.com/dotnet/framework/runtime:4.8-windowsservercore-ltsc2022'),
+      command: ['powershell.exe', '-Command', 'Write-Output "cleanup of $((Get-Date).AddDays(-1).ToString(\'yyyy-MM-dd\'))"'],
+      capacity: Capacity.fargateWindows(),
+      schedule: scheduler.ScheduleExpression.cron({ weekDay: 'SUN', hour: '3', minute: '0', timeZone: TimeZone.EUROPE_BERLIN }),
+      timeout: Duration.hours(1),
+    });
   }
 }

@@ -76,6 +76,9 @@ class BatchQueueWorkerStack(Stack):
             output_prefix="converted/",
             job_timeout=Duration.minutes(20),
             max_tasks=25,
+            # Large PDFs are unpacked on a 200 GiB scratch disk of each task (gp3, cluster key,
+            # deleted with the task).
+            volumes=[workloads.WorkloadVolume.ebs(container_path="/scratch", size_gib=200)],
         )
 
 
@@ -302,6 +305,26 @@ class ScheduledTaskStack(Stack):
             self.nightly_report.failure_topic.add_subscription(
                 subscriptions.EmailSubscription(alert_email)
             )
+
+        # A .NET Framework job on Fargate Windows (Windows Server 2022 Core, 1 vCPU / 2 GiB, on demand).
+        self.windows_cleanup = workloads.ScheduledTask(
+            self,
+            "WindowsCleanup",
+            cluster=cluster,
+            image=ecs.ContainerImage.from_registry(
+                "mcr.microsoft.com/dotnet/framework/runtime:4.8-windowsservercore-ltsc2022"
+            ),
+            command=[
+                "powershell.exe",
+                "-Command",
+                "Write-Output \"cleanup of $((Get-Date).AddDays(-1).ToString('yyyy-MM-dd'))\"",
+            ],
+            capacity=workloads.Capacity.fargate_windows(),
+            schedule=scheduler.ScheduleExpression.cron(
+                week_day="SUN", hour="3", minute="0", time_zone=TimeZone.EUROPE_BERLIN
+            ),
+            timeout=Duration.hours(1),
+        )
 
 
 class OperationsStack(Stack):

@@ -495,17 +495,20 @@ function taskSize(ctx: Ctx, props: any): TaskSize | string {
   const memory = num(props.Memory);
   if (cpu === undefined || memory === undefined) return 'task-level Cpu/Memory are not numbers';
   const os = props.RuntimePlatform?.OperatingSystemFamily ?? 'LINUX';
-  if (os !== 'LINUX') return `${os} tasks are not in the price list`;
+  const windows = os.startsWith('WINDOWS_SERVER_');
+  if (os !== 'LINUX' && !windows) return `${os} tasks are not in the price list`;
   const arm = props.RuntimePlatform?.CpuArchitecture === 'ARM64';
-  const rate = arm ? p.arm : p.x86;
   const vcpu = cpu / 1024;
   const gb = memory / 1024;
-  const compute = vcpu * rate.vcpuHour + gb * rate.gbHour;
+  const compute = windows
+    ? vcpu * (p.windows.vcpuHour + p.windows.licenseVcpuHour) + gb * p.windows.gbHour
+    : vcpu * (arm ? p.arm : p.x86).vcpuHour + gb * (arm ? p.arm : p.x86).gbHour;
   const storage = Math.max(0, (num(props.EphemeralStorage?.SizeInGiB) ?? 20) - 20) * p.ephemeralGbHour;
   return {
     onDemandHour: compute + storage,
-    spotHour: compute * (1 - p.spotDiscount) + storage,
-    label: `${vcpu} vCPU / ${gb} GB ${arm ? 'ARM64' : 'x86_64'}`,
+    // Fargate Spot runs no Windows task.
+    spotHour: windows ? compute + storage : compute * (1 - p.spotDiscount) + storage,
+    label: `${vcpu} vCPU / ${gb} GB ${windows ? 'Windows x86_64 (license included)' : arm ? 'ARM64' : 'x86_64'}`,
   };
 }
 

@@ -72,6 +72,14 @@ export const PRICES = {
       // https://www.vantage.sh/blog/fargate-pricing (Linux/ARM64)
       gbHour: 0.00356,
     },
+    windows: {
+      // https://www.vantage.sh/blog/fargate-pricing (Windows/x86)
+      vcpuHour: 0.09148,
+      // https://www.vantage.sh/blog/fargate-pricing (Windows/x86): the OS license fee, per vCPU-hour
+      licenseVcpuHour: 0.046,
+      // https://www.vantage.sh/blog/fargate-pricing (Windows/x86)
+      gbHour: 0.01005,
+    },
     // https://www.vantage.sh/blog/fargate-pricing (ephemeral storage above the included 20 GB)
     ephemeralGbHour: 0.000111,
     // https://www.wring.co/blog/aws-fargate-pricing-guide (2026-03-10): "up to 70%". The real Spot discount

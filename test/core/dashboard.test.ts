@@ -465,6 +465,7 @@ describe('stacks', () => {
       '## Inference service EcsWorkloads-InferenceService/TorchServe',
       '## Daemon agent EcsWorkloads-DaemonAgent/LogAgent',
       '## Scheduled task EcsWorkloads-ScheduledTask/NightlyReport',
+      '## Scheduled task EcsWorkloads-ScheduledTask/WindowsCleanup',
     ]);
     const imports = new Set([...JSON.stringify(body).matchAll(/<ImportValue:([^:>]+):/g)].map(m => m[1]));
     expect([...imports].sort()).toEqual([

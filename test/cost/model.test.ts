@@ -146,6 +146,19 @@ describe('Fargate strategies', () => {
     expect(s.units.find(u => u.unit === 'task-hour')!.usd).toBeCloseTo(0.25 * armHour + 0.75 * armHour * (1 - PRICES.fargate.spotDiscount), 8);
   });
 
+  test('a Windows task: the Windows vCPU and GB prices plus the license fee per vCPU, never the Spot discount', () => {
+    const resources: any = structuredClone(IDLE_TEMPLATE.Resources);
+    resources.TaskDefinition.Properties.RuntimePlatform = { OperatingSystemFamily: 'WINDOWS_SERVER_2022_CORE', CpuArchitecture: 'X86_64' };
+    resources.Service.Properties.CapacityProviderStrategy = [{ CapacityProvider: 'FARGATE', Weight: 1 }];
+    const { TaskDefinition, Cluster, Service, ScalableTarget } = resources;
+    const s = estimate([{ name: 'S', template: { Resources: { TaskDefinition, Cluster, Service, ScalableTarget } } }]).stacks[0];
+    const w = PRICES.fargate.windows;
+    const hour = w.vcpuHour + w.licenseVcpuHour + 2 * w.gbHour;
+    expect(s.units.find(u => u.unit === 'task-hour')!.usd).toBeCloseTo(hour, 8);
+    expect(s.fixedTotal).toBeCloseTo(2 * HOURS * hour, 6);
+    expect(s.notPriced).toEqual([]);
+  });
+
   test('a service at 0 tasks costs nothing while idle but keeps its task-hour price', () => {
     const s = service([{ CapacityProvider: 'FARGATE', Weight: 1 }], 0);
     expect(s.fixed).toEqual([]);
