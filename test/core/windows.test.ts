@@ -258,6 +258,24 @@ describe('DaemonAgent on Windows instances', () => {
     });
   });
 
+  test('Windows host mounts: a drive path on the instance, mounted read-only at a drive path in the container', () => {
+    const { stack } = build({ hostMounts: [{ hostPath: 'C:\\ProgramData\\Amazon\\ECS\\log', containerPath: 'C:\\host\\ecs-log' }] });
+    const template = Template.fromStack(stack);
+    const td = Object.values(template.findResources('AWS::ECS::TaskDefinition'))[0];
+    expect(td.Properties.Volumes).toEqual([{ Name: expect.any(String), Host: { SourcePath: 'C:\\ProgramData\\Amazon\\ECS\\log' } }]);
+    expect(mainContainer(template).MountPoints).toEqual([{ SourceVolume: td.Properties.Volumes[0].Name, ContainerPath: 'C:\\host\\ecs-log', ReadOnly: true }]);
+  });
+
+  test('a Windows host path on a Linux task is refused, naming the Linux form', () => {
+    const stack = newStack();
+    const cluster = new WorkloadCluster(stack, 'Cluster');
+    const linux = cluster.addAsgCapacity('Linux', { instanceType: new ec2.InstanceType('m6i.large'), maxCapacity: 2 });
+    expect(() => new DaemonAgent(stack, 'Agent', {
+      cluster, image, capacityProvider: linux, memoryReservationMiB: 256,
+      volumes: [WorkloadVolume.bindMount({ name: 'logs', hostPath: 'C:\\logs', containerPath: '/logs' })],
+    })).toThrow(/volumes\[0\] 'logs' mounts host path 'C:\\logs', a Windows path\. Here the task runs Linux containers on EC2\. Give an absolute Linux host path such as '\/var\/log'\./);
+  });
+
   test('a Linux daemon on a cluster with Windows capacity stays on Linux instances', () => {
     const stack = newStack();
     const cluster = new WorkloadCluster(stack, 'Cluster');
