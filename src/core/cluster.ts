@@ -284,6 +284,7 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
   private readonly removalPolicy: RemovalPolicy;
   private readonly associations = new DependencyGroup();
   private readonly vpcEndpointsForEc2?: () => void;
+  private readonly vpcEndpointsForExec?: () => void;
   private readonly dashboardSections: DashboardSection[] = [];
   private readonly dashboards: WorkloadDashboard[] = [];
 
@@ -316,7 +317,9 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
     this.vpc = props.vpc ?? this.createVpc(props);
     this._withoutNat = !props.vpc && props.natGateways === 0;
     if (this._withoutNat) {
-      this.vpcEndpointsForEc2 = this.addVpcEndpoints(this.vpc as ec2.Vpc);
+      const endpoints = this.addVpcEndpoints(this.vpc as ec2.Vpc);
+      this.vpcEndpointsForEc2 = endpoints.ec2;
+      this.vpcEndpointsForExec = endpoints.exec;
     }
 
     if (props.cluster) {
@@ -717,11 +720,21 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
   }
 
   /**
+   * Adds the VPC endpoints ECS Exec sessions need in a VPC without NAT gateways (`ssmmessages` for the
+   * session channels, `kms` for the cluster key that encrypts them), once, when the first workload of
+   * the cluster sets `enableExec`. Nothing with NAT gateways or a VPC of the user's. @internal
+   */
+  public _addExecEndpoints(): void {
+    this.vpcEndpointsForExec?.();
+  }
+
+  /**
    * The VPC endpoints that replace the internet for a VPC without NAT gateways: image pulls (ECR and
    * its S3 layers), logs and the worker's queue now; the ECS agent's endpoints when the first EC2
-   * capacity is added (Fargate tasks do not need them). Returns the function that adds the latter.
+   * capacity is added (Fargate tasks do not need them), and ECS Exec's when the first workload enables
+   * it. Returns the functions that add the latter two.
    */
-  private addVpcEndpoints(vpc: ec2.Vpc): () => void {
+  private addVpcEndpoints(vpc: ec2.Vpc): { ec2: () => void; exec: () => void } {
     const subnets = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
     vpc.addGatewayEndpoint('S3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [subnets] });
     // One security group for every interface endpoint: HTTPS from the private subnets, where the tasks and instances are.
@@ -739,13 +752,24 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
     add('EcrDockerEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER);
     add('LogsEndpoint', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS);
     add('SqsEndpoint', ec2.InterfaceVpcEndpointAwsService.SQS);
-    let added = false;
-    return () => {
-      if (added) return;
-      added = true;
-      add('EcsEndpoint', ec2.InterfaceVpcEndpointAwsService.ECS);
-      add('EcsAgentEndpoint', ec2.InterfaceVpcEndpointAwsService.ECS_AGENT);
-      add('EcsTelemetryEndpoint', ec2.InterfaceVpcEndpointAwsService.ECS_TELEMETRY);
+    const once = (addAll: () => void) => {
+      let added = false;
+      return () => {
+        if (added) return;
+        added = true;
+        addAll();
+      };
+    };
+    return {
+      ec2: once(() => {
+        add('EcsEndpoint', ec2.InterfaceVpcEndpointAwsService.ECS);
+        add('EcsAgentEndpoint', ec2.InterfaceVpcEndpointAwsService.ECS_AGENT);
+        add('EcsTelemetryEndpoint', ec2.InterfaceVpcEndpointAwsService.ECS_TELEMETRY);
+      }),
+      exec: once(() => {
+        add('SsmMessagesEndpoint', ec2.InterfaceVpcEndpointAwsService.SSM_MESSAGES);
+        add('KmsEndpoint', ec2.InterfaceVpcEndpointAwsService.KMS);
+      }),
     };
   }
 

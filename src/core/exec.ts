@@ -31,6 +31,8 @@ export function grantExec(scope: IConstruct, cluster: WorkloadCluster, taskDefin
   options: { readonly grantSession: boolean }): void {
   const role = taskDefinition.taskRole;
   const stack = Stack.of(scope);
+  // Without NAT gateways the session channels and the cluster key are reached through VPC endpoints.
+  cluster._addExecEndpoints();
   suppressGuardRule(taskDefinition, 'ecs_containers_readonly_access_check',
     'enableExec is true: the SSM agent that ECS Exec runs in the main container writes to its root file system (ECS does not support ECS Exec with a read-only one).');
   if (options.grantSession) {

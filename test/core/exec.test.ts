@@ -5,6 +5,7 @@
 import { CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -359,5 +360,37 @@ describe('compliance', () => {
     const stack = everyWorkload({ bucket });
     expectCompliant(stack);
     await expectDeployable(stack);
+  });
+});
+
+describe('a cluster without NAT gateways', () => {
+  const endpointServices = (stack: Stack) => Object.values(Template.fromStack(stack).findResources('AWS::EC2::VPCEndpoint'))
+    .map(r => JSON.stringify(r.Properties.ServiceName)).filter(n => /ssmmessages|\.kms/.test(n));
+
+  test('gets the ssmmessages and kms endpoints (once) when workloads enable ECS Exec: the session channels and the cluster key', () => {
+    const stack = newStack();
+    const cluster = new WorkloadCluster(stack, 'Cluster', { natGateways: 0 });
+    const image = ecs.ContainerImage.fromEcrRepository(new ecr.Repository(stack, 'Repo'));
+    new BatchQueueWorker(stack, 'Worker', { cluster, image, maxTasks: 2, enableExec: true });
+    new InferenceService(stack, 'Inference', { cluster, image, enableExec: true });
+    expect(endpointServices(stack)).toEqual([
+      expect.stringContaining('.ssmmessages'),
+      expect.stringContaining('.kms'),
+    ]);
+    Template.fromStack(stack).hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Interface', PrivateDnsEnabled: true, ServiceName: 'com.amazonaws.us-east-1.ssmmessages',
+    });
+  });
+
+  test('gets none of them while no workload enables ECS Exec, and a cluster with NAT never does', () => {
+    const withoutExec = newStack();
+    const c1 = new WorkloadCluster(withoutExec, 'Cluster', { natGateways: 0 });
+    const image = ecs.ContainerImage.fromEcrRepository(new ecr.Repository(withoutExec, 'Repo'));
+    new BatchQueueWorker(withoutExec, 'Worker', { cluster: c1, image, maxTasks: 2 });
+    expect(endpointServices(withoutExec)).toEqual([]);
+    const withNat = newStack();
+    const c2 = new WorkloadCluster(withNat, 'Cluster');
+    new BatchQueueWorker(withNat, 'Worker', { cluster: c2, image: IMAGE, maxTasks: 2, enableExec: true });
+    expect(endpointServices(withNat)).toEqual([]);
   });
 });

@@ -24,6 +24,7 @@ test.each<[string, string]>([
   ['its public IPv4 address', `plus ${usd(PRICES.vpc.publicIpv4Hour * month)} USD for its public IPv4 address`],
   ['an interface endpoint per AZ', `**${usd(PRICES.vpc.interfaceEndpointAzHour * month)} USD a month per endpoint per AZ**`],
   ['4 to 7 endpoints in 2 AZs', `${Math.round(4 * 2 * PRICES.vpc.interfaceEndpointAzHour * month)}–${Math.round(7 * 2 * PRICES.vpc.interfaceEndpointAzHour * month)} USD a month for 2 AZs`],
+  ['the 2 ECS Exec endpoints in 2 AZs', `${Math.round(7 * 2 * PRICES.vpc.interfaceEndpointAzHour * month)} USD a month for 2 AZs, ${Math.round(2 * 2 * PRICES.vpc.interfaceEndpointAzHour * month)} USD more with ECS Exec`],
   ['the cluster key', `**${PRICES.kms.keyMonth} USD a month** plus requests`],
   ['a 30 GiB root volume', `about ${usd(30 * PRICES.ebsGp3GbMonth)} USD a month per running instance (30 GiB × ${PRICES.ebsGp3GbMonth} USD)`],
   ['an ALB and an NLB', `An ALB costs ${usd(PRICES.elb.albHour * month)} USD a month plus LCUs, an NLB ${usd(PRICES.elb.nlbHour * month)} USD plus NLCUs`],
