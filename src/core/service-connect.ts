@@ -26,6 +26,28 @@ export function serviceConnectNamespace(cluster: WorkloadCluster): servicediscov
   });
 }
 
+/** The discovery names taken in each namespace (ECS requires them unique within the namespace). */
+const namesTaken = new WeakMap<servicediscovery.INamespace, Map<string, string>>();
+
+/**
+ * Reserves `name` in `namespace` for `scope`, or throws when another service of this app took it:
+ * ECS refuses a second service with the same discovery name in a namespace at deploy. @internal
+ */
+export function claimServiceConnectName(scope: IConstruct, namespace: servicediscovery.INamespace, name: string): void {
+  let taken = namesTaken.get(namespace);
+  if (!taken) {
+    taken = new Map();
+    namesTaken.set(namespace, taken);
+  }
+  const owner = taken.get(name);
+  if (owner !== undefined) {
+    throw new ValidationError(scope,
+      `serviceConnect.dnsName '${name}' is already the name of '${owner}' in the cluster's Service Connect namespace, and ECS requires ` +
+      'each name to be unique there (the second service would fail to deploy). Give this service another dnsName.');
+  }
+  taken.set(name, scope.node.path);
+}
+
 /** The namespace (path) each service has joined through this library, to configure each service once. */
 const clients = new WeakMap<ecs.BaseService, string>();
 

@@ -24,11 +24,11 @@ import { WorkloadContainerOptions } from '../core/container-options';
 import { DashboardSection, graph } from '../core/dashboard';
 import { checkOrder, checkRange, isUnresolved, show, ValidationError } from '../core/errors';
 import { allowAlarmsToPublish, allowServiceToUseKey, buildTopic, checkRemovalPolicy, suppressGuardRule } from '../core/resources';
+import type { S3FilesFileSystem } from '../core/s3-files';
 import { allowNfs, attachServiceVolumes, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
-import { connectClient, markServiceConnected, serviceConnectNamespace, serviceConnectTlsRole } from '../core/service-connect';
+import { claimServiceConnectName, connectClient, markServiceConnected, serviceConnectNamespace, serviceConnectTlsRole } from '../core/service-connect';
 import { skipCreationStackTraces } from '../core/synthesis';
 import { buildWorkloadTask } from '../core/task-definition';
-import type { S3FilesFileSystem } from '../core/s3-files';
 import { checkAbsolute, WorkloadVolume } from '../core/volumes';
 
 /** The kind of load balancer in front of an `InferenceService`. */
@@ -673,9 +673,10 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
         id: 'AwsSolutions-EC23',
         reason: 'internetFacing is true, so the listener accepts clients from anywhere by request; pass allowedPeers to narrow it.',
       });
-      if (![80, 443].includes(this.listenerPort)) {
+      const other = ports.filter(p => ![80, 443].includes(p));
+      if (other.length > 0) {
         suppressGuardRule(lbSecurityGroup, 'vpc_sg_open_only_to_authorized_ports_check',
-          `internetFacing is true, so listener port ${this.listenerPort} is open to anyone by request; pass allowedPeers to narrow it.`);
+          `internetFacing is true, so listener port${other.length > 1 ? 's' : ''} ${other.join(', ')} ${other.length > 1 ? 'are' : 'is'} open to anyone by request; pass allowedPeers to narrow it.`);
       }
     } else if (props.allowedPeers === undefined && peers.some(p => Token.isUnresolved(p.uniqueId))) {
       // Imported VPC without literal CIDRs: the rules cannot resolve the VPC's CIDR block.
@@ -716,6 +717,7 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
     let serviceConnect: ecs.ServiceConnectProps | undefined;
     if (props.serviceConnect) {
       this.serviceConnectNamespace = serviceConnectNamespace(cluster);
+      if (!isUnresolved(props.serviceConnect.dnsName)) claimServiceConnectName(this, this.serviceConnectNamespace, props.serviceConnect.dnsName);
       const port = props.serviceConnect.port ?? this.containerPort;
       this.serviceConnectEndpoint = `http://${props.serviceConnect.dnsName}:${port}`;
       serviceConnect = this.serviceConnectProps(props.serviceConnect, this.serviceConnectNamespace, port, task.logGroup);
@@ -924,13 +926,6 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
     checkOrder(this, 'minTasks', minTasks, 'maxTasks', maxTasks);
     checkRange(this, 'requestsPerTarget', props.requestsPerTarget, 1, 1000000, 'Give the requests per task per minute to keep.');
     checkRange(this, 'targetCpuUtilizationPercent', props.targetCpuUtilizationPercent, 1, 100, 'Give a percentage.');
-    checkRange(this, 'healthCheckGracePeriod', gracePeriod.toSeconds({ integral: false }), 0, 2147483647,
-      'ECS accepts 0–2147483647 seconds; give the time the model needs to load.', { unit: 'seconds' });
-    checkRange(this, 'deregistrationDelay', deregistrationDelay.toSeconds({ integral: false }), 0, 3600,
-      'Elastic Load Balancing accepts 0–3600 seconds.', { unit: 'seconds' });
-    if (!isUnresolved(healthCheckPath) && !healthCheckPath.startsWith('/')) {
-      throw new ValidationError(this, `healthCheckPath must start with '/', got ${show(healthCheckPath)}. Use e.g. '/health'.`);
-    }
     if (props.modelLoadTime !== undefined && props.healthCheckGracePeriod !== undefined) {
       throw new ValidationError(this,
         `modelLoadTime (${props.modelLoadTime.toHumanString()}) and healthCheckGracePeriod (${props.healthCheckGracePeriod.toHumanString()}) both set the grace period. ` +
@@ -938,6 +933,13 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
     }
     checkRange(this, 'modelLoadTime', props.modelLoadTime?.toSeconds({ integral: false }), 0, 2147483647 - 60,
       'Give the time the model needs to load and answer its health check.', { unit: 'seconds' });
+    checkRange(this, 'healthCheckGracePeriod', gracePeriod.toSeconds({ integral: false }), 0, 2147483647,
+      'ECS accepts 0–2147483647 seconds; give the time the model needs to load.', { unit: 'seconds' });
+    checkRange(this, 'deregistrationDelay', deregistrationDelay.toSeconds({ integral: false }), 0, 3600,
+      'Elastic Load Balancing accepts 0–3600 seconds.', { unit: 'seconds' });
+    if (!isUnresolved(healthCheckPath) && !healthCheckPath.startsWith('/')) {
+      throw new ValidationError(this, `healthCheckPath must start with '/', got ${show(healthCheckPath)}. Use e.g. '/health'.`);
+    }
     checkRange(this, 'idleTimeout', props.idleTimeout?.toSeconds({ integral: false }), 1, 4000,
       'An ALB accepts an idle timeout of 1–4000 seconds.', { unit: 'seconds' });
     checkRange(this, 'slowStart', props.slowStart?.toSeconds({ integral: false }), 30, 900,
@@ -1139,11 +1141,14 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
     const reason = 'No certificate was given, so the listener is plain ' + (isAlb ? 'HTTP' : 'TCP') +
       '; pass an ACM certificate to serve HTTPS / TLS (the fix is the certificate, which only the user has).';
     const packs = ['NIST.800.53.R5', 'HIPAA.Security'];
-    for (const pack of packs) {
-      Validations.of(this.listener).acknowledge({ id: `${pack}-ELBv2ACMCertificateRequired`, reason });
-      if (isAlb) Validations.of(this.listener).acknowledge({ id: `${pack}-ALBHttpToHttpsRedirection`, reason });
+    // The test listener of a traffic-shifting rollout is as plain as the production listener.
+    for (const listener of [this.listener, ...this.testListener ? [this.testListener] : []]) {
+      for (const pack of packs) {
+        Validations.of(listener).acknowledge({ id: `${pack}-ELBv2ACMCertificateRequired`, reason });
+        if (isAlb) Validations.of(listener).acknowledge({ id: `${pack}-ALBHttpToHttpsRedirection`, reason });
+      }
+      if (isAlb) suppressGuardRule(listener, 'alb_http_to_https_redirection_check', reason);
     }
-    if (isAlb) suppressGuardRule(this.listener, 'alb_http_to_https_redirection_check', reason);
   }
 }
 

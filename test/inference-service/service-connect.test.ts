@@ -219,6 +219,13 @@ describe('invalid input', () => {
     expect(() => new InferenceService(stack, 'Embeddings', { cluster, image: IMAGE, ...props })).toThrow(message);
   });
 
+  test('a dnsName another service of the cluster already has', () => {
+    const { stack, cluster } = setup();
+    new InferenceService(stack, 'A', { cluster, image: IMAGE, serviceConnect: { dnsName: 'embeddings' } });
+    expect(() => new InferenceService(stack, 'B', { cluster, image: IMAGE, serviceConnect: { dnsName: 'embeddings' } })).toThrow(
+      /Test\/B: serviceConnect\.dnsName 'embeddings' is already the name of 'Test\/A' in the cluster's Service Connect namespace, and ECS requires each name to be unique there .* Give this service another dnsName\./);
+  });
+
   test('allowServiceConnectFrom on a service that is not published', () => {
     const { stack, cluster } = setup();
     const server = new InferenceService(stack, 'Embeddings', { cluster, image: IMAGE });

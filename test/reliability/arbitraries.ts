@@ -15,7 +15,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { IConstruct } from 'constructs';
 import * as fc from 'fast-check';
-import { Capacity, SidecarContainerOptions, WorkloadCluster, WorkloadContainerOptions, WorkloadVolume } from '../../src';
+import { Capacity, ManagedInstancesOptions, SidecarContainerOptions, WorkloadCluster, WorkloadContainerOptions, WorkloadManagedInstances, WorkloadVolume } from '../../src';
 import { ValidationError } from '../../src/core/errors';
 import { FARGATE_MEMORY_BY_CPU } from '../../src/core/task-definition';
 import { findingLines, newStack } from '../compliance';
@@ -61,12 +61,26 @@ const PROVIDERS: { [k in Ec2Kind]: { id: string; types: string[]; gpu?: boolean 
   gpu: { id: 'Gpu', types: ['g5.xlarge', 'g4dn.xlarge'], gpu: true },
 };
 
+/** The ECS Managed Instances capacity providers the environment can add to its cluster. */
+export type ManagedKind = 'miArm' | 'miX86' | 'miGpu';
+
+/**
+ * Their instance requirements, and what the largest instance they may launch has (what a task may
+ * ask for): every one at least as large as the EC2 providers, so `ec2CpuMemory` fits all of them.
+ */
+export const MANAGED: { [k in ManagedKind]: { id: string; options: ManagedInstancesOptions; cpu: number; memoryMiB: number; gpus: number; arch: 'ARM64' | 'X86_64' } } = {
+  miArm: { id: 'ManagedArm', options: { maxVCpus: 4, maxMemoryMiB: 16384 }, cpu: 4096, memoryMiB: 16384, gpus: 0, arch: 'ARM64' },
+  miX86: { id: 'ManagedX86', options: { cpuArchitecture: ecs.CpuArchitecture.X86_64, spot: true, minVCpus: 2, maxVCpus: 8, maxMemoryMiB: 32768 }, cpu: 8192, memoryMiB: 32768, gpus: 0, arch: 'X86_64' },
+  miGpu: { id: 'ManagedGpu', options: { minGpus: 1, maxGpus: 1, minVCpus: 4, maxMemoryMiB: 65536, allowedInstanceTypes: ['g5.xlarge', 'g6.xlarge'] }, cpu: 16384, memoryMiB: 65536, gpus: 1, arch: 'X86_64' },
+};
+
 /** A stack with a WorkloadCluster, and the shared things specs refer to, created on first use. */
 export class Env {
   public readonly app: App;
   public readonly stack: Stack;
   private _cluster?: WorkloadCluster;
   private readonly providers: { [k: string]: ecs.AsgCapacityProvider } = {};
+  private readonly managedCapacities: { [k: string]: WorkloadManagedInstances } = {};
   private _fileSystem?: efs.IFileSystem;
   private _certificate?: acm.ICertificate;
   private readonly secrets: { [name: string]: ecs.Secret } = {};
@@ -93,6 +107,11 @@ export class Env {
       });
     }
     return this.providers[kind];
+  }
+
+  public managed(kind: ManagedKind): WorkloadManagedInstances {
+    this.managedCapacities[kind] ??= this.cluster.addManagedInstances(MANAGED[kind].id, MANAGED[kind].options);
+    return this.managedCapacities[kind];
   }
 
   /** An imported EFS file system (its settings are its owner's, not ours). */
@@ -133,8 +152,11 @@ export type CapacitySpec =
   | { readonly kind: 'fargate' }
   | { readonly kind: 'spot'; readonly spotWeight?: number; readonly onDemandBase?: number; readonly onDemandWeight?: number }
   | { readonly kind: 'ec2'; readonly provider: Ec2Kind; readonly base?: number }
+  | { readonly kind: 'managed'; readonly managed: ManagedKind; readonly base?: number }
   /** Invalid props only: a provider of another cluster. */
-  | { readonly kind: 'foreign' };
+  | { readonly kind: 'foreign' }
+  /** Invalid props only: Managed Instances of another cluster. */
+  | { readonly kind: 'foreignManaged' };
 
 const weight = fc.integer({ min: 0, max: 1000 });
 const base = fc.integer({ min: 0, max: 100000 });
@@ -154,8 +176,27 @@ export function ec2Spec(providers: Ec2Kind[] = ['arm', 'x86']): fc.Arbitrary<Cap
   }, { requiredKeys: ['provider'] }).map(o => ({ kind: 'ec2' as const, ...o }));
 }
 
-export function capacitySpec(providers: Ec2Kind[] = ['arm', 'x86']): fc.Arbitrary<CapacitySpec> {
-  return fc.oneof(fc.constant<CapacitySpec>({ kind: 'fargate' }), spotSpec, ec2Spec(providers));
+export function managedSpec(kinds: ManagedKind[] = ['miArm', 'miX86', 'miGpu']): fc.Arbitrary<CapacitySpec> {
+  return fc.record({
+    managed: fc.constantFrom(...kinds),
+    base: fc.option(base, { nil: undefined }),
+  }, { requiredKeys: ['managed'] }).map(o => ({ kind: 'managed' as const, ...o }));
+}
+
+/** Fargate, Fargate Spot, the EC2 `providers` and the Managed Instances `managed`. */
+export function capacitySpec(providers: Ec2Kind[] = ['arm', 'x86'], managed: ManagedKind[] = []): fc.Arbitrary<CapacitySpec> {
+  // Managed Instances add a capacity provider, two roles and an instance profile to the stack: drawn half as often, to keep the local run fast.
+  const kinds: fc.WeightedArbitrary<CapacitySpec>[] = [fc.constant<CapacitySpec>({ kind: 'fargate' }), spotSpec, ec2Spec(providers)].map(arbitrary => ({ arbitrary, weight: 2 }));
+  if (managed.length > 0) kinds.push({ arbitrary: managedSpec(managed), weight: 1 });
+  return fc.oneof(...kinds);
+}
+
+/** The container spec options of a capacity (`gpu`: the default capacity of a GPU task, the cluster's GPU provider). */
+export function capacityContainer(c: CapacitySpec | undefined, gpu = false): { fargate: boolean; provider?: Ec2Kind; managed?: ManagedKind } {
+  if (c?.kind === 'ec2') return { fargate: false, provider: c.provider };
+  if (c?.kind === 'managed') return { fargate: false, managed: c.managed };
+  if (c === undefined && gpu) return { fargate: false, provider: 'gpu' };
+  return { fargate: true };
 }
 
 export function materializeCapacity(env: Env, spec: CapacitySpec): Capacity {
@@ -163,13 +204,15 @@ export function materializeCapacity(env: Env, spec: CapacitySpec): Capacity {
     case 'fargate': return Capacity.fargate();
     case 'spot': return Capacity.fargateSpot({ spotWeight: spec.spotWeight, onDemandBase: spec.onDemandBase, onDemandWeight: spec.onDemandWeight });
     case 'ec2': return Capacity.ec2(env.provider(spec.provider), { base: spec.base });
+    case 'managed': return Capacity.managedInstances(env.managed(spec.managed), { base: spec.base });
     case 'foreign': return Capacity.ec2(new WorkloadCluster(env.stack, 'OtherCluster').addAsgCapacity('Arm', {
       instanceType: new ec2.InstanceType('m7g.large'), maxCapacity: 1,
     }));
+    case 'foreignManaged': return Capacity.managedInstances(new WorkloadCluster(env.stack, 'OtherCluster').addManagedInstances('Managed'));
   }
 }
 
-export const isFargate = (c: CapacitySpec | undefined, fallbackFargate = true) => c === undefined ? fallbackFargate : c.kind !== 'ec2';
+export const isFargate = (c: CapacitySpec | undefined, fallbackFargate = true) => c === undefined ? fallbackFargate : c.kind !== 'ec2' && c.kind !== 'managed';
 
 // ---------------------------------------------------------------------------------------------
 // Container options
@@ -392,6 +435,8 @@ export interface ContainerSpecOptions {
   readonly fargate: boolean;
   /** The EC2 provider, if any (fixes the architecture, allows GPUs). */
   readonly provider?: Ec2Kind;
+  /** The Managed Instances, if any (fix the architecture, allow GPUs; no Docker volumes or host paths). */
+  readonly managed?: ManagedKind;
   /** Whether `containerPort` is generated. */
   readonly port?: boolean;
   /** Reserved volume names / ids / paths. */
@@ -406,7 +451,9 @@ export interface ContainerSpecOptions {
 export function containerSpec(o: ContainerSpecOptions): fc.Arbitrary<ContainerSpec> {
   const resources = o.noResources ? fc.constant(undefined) : o.fargate ? fargateCpuMemory : ec2CpuMemory;
   const arch: fc.Arbitrary<'ARM64' | 'X86_64'> = o.fargate ? fc.constantFrom('ARM64', 'X86_64')
-    : fc.constant(o.provider === 'arm' ? 'ARM64' : 'X86_64');
+    : o.managed ? fc.constant(MANAGED[o.managed].arch)
+      : fc.constant(o.provider === 'arm' ? 'ARM64' : 'X86_64');
+  const gpus = o.managed ? MANAGED[o.managed].gpus : o.provider === 'gpu' ? PROVIDER_LIMITS.gpu.gpus : 0;
   return fc.record({
     resources,
     command: commandArb,
@@ -417,12 +464,13 @@ export function containerSpec(o: ContainerSpecOptions): fc.Arbitrary<ContainerSp
     healthCheck: healthCheckSpec,
     stopTimeoutS: fc.integer({ min: 2, max: 120 }),
     cpuArchitecture: arch,
-    gpuCount: o.provider === 'gpu' ? fc.integer({ min: 1, max: PROVIDER_LIMITS.gpu.gpus }) : fc.constant(undefined),
+    gpuCount: gpus > 0 ? fc.integer({ min: 1, max: gpus }) : fc.constant(undefined),
     readonlyRootFilesystem: fc.constant(true as const),
     user,
     logRetention,
     sidecars,
-    volumes: volumes(!o.fargate, o.reserved),
+    // On Managed Instances: scratch space and EFS (Docker volumes are refused; host paths are left to the EC2 providers).
+    volumes: volumes(!o.fargate && !o.managed, o.reserved),
   }, { requiredKeys: [] }).map(spec => {
     let s = spec;
     const memory = s.resources?.memoryLimitMiB ?? o.defaultMemory ?? 512;
@@ -479,14 +527,15 @@ export function acknowledgeUserEnvironment(s: ContainerSpec, taskDefinition: ICo
 // Breakers: each takes valid specs and breaks exactly one thing
 // ---------------------------------------------------------------------------------------------
 
-/** One broken thing: a description and the mutation. */
+/** One broken thing: a description, the mutation and, if given, what the refusal's message must say. */
 export interface Breaker<T> {
   readonly what: string;
   readonly apply: (spec: T) => T;
+  readonly message?: RegExp;
 }
 
-export function breaker<T>(what: string, apply: (spec: T) => T): Breaker<T> {
-  return { what, apply };
+export function breaker<T>(what: string, apply: (spec: T) => T, message?: RegExp): Breaker<T> {
+  return { what, apply, message };
 }
 
 /** Capacity values ECS rejects. */
@@ -495,6 +544,7 @@ export const brokenCapacity: fc.Arbitrary<{ what: string; capacity: CapacitySpec
     { what: 'every Fargate Spot weight 0', capacity: { kind: 'spot', spotWeight: 0 } },
     { what: 'every weight 0 with an on-demand base', capacity: { kind: 'spot', spotWeight: 0, onDemandWeight: 0, onDemandBase: 2 } },
     { what: 'a provider of another cluster', capacity: { kind: 'foreign' } },
+    { what: 'Managed Instances of another cluster', capacity: { kind: 'foreignManaged' } },
   ),
   fc.oneof(fc.integer({ min: 1001, max: 1e6 }), fc.integer({ min: -1000, max: -1 }), fc.double({ min: 0.01, max: 999, noInteger: true, noNaN: true }))
     .map(w => ({ what: `spotWeight ${w}`, capacity: { kind: 'spot', spotWeight: w } as CapacitySpec })),
@@ -512,10 +562,11 @@ const notFargateCpu = fc.integer({ min: 1, max: 20000 }).filter(c => !(c in FARG
  * Breakers of the container options for a capacity. `fargate`: Fargate-only violations; otherwise
  * EC2 ones (with the provider's architecture).
  */
-export interface BreakerOptions { fargate: boolean; provider?: Ec2Kind; port?: boolean; noResources?: boolean }
+export interface BreakerOptions { fargate: boolean; provider?: Ec2Kind; managed?: ManagedKind; port?: boolean; noResources?: boolean }
 
 export function containerBreakers(o: BreakerOptions): fc.Arbitrary<Breaker<ContainerSpec>> {
-  const b = (what: string, apply: (s: ContainerSpec) => ContainerSpec) => breaker(what, apply);
+  const b = (what: string, apply: (s: ContainerSpec) => ContainerSpec, message?: RegExp) => breaker(what, apply, message);
+  if (o.managed) return fc.oneof(...managedContainerBreakers(o.managed));
   const list: fc.Arbitrary<Breaker<ContainerSpec>>[] = [
     // (Duration rejects negative amounts itself, before any prop reaches a construct.)
     fc.oneof(fc.integer({ min: 121, max: 10000 }), fc.integer({ min: 0, max: 1 }))
@@ -585,6 +636,37 @@ export function containerBreakers(o: BreakerOptions): fc.Arbitrary<Breaker<Conta
   return fc.oneof(...list);
 }
 
+/**
+ * What a task on Managed Instances may not ask for: more than the largest instance they may launch,
+ * another architecture, GPUs they lack, Docker volumes. Each refusal names the prop and the provider.
+ */
+function managedContainerBreakers(kind: ManagedKind): fc.Arbitrary<Breaker<ContainerSpec>>[] {
+  const m = MANAGED[kind];
+  const provider = `Managed Instances capacity provider 'Test/Cluster/${m.id}/CapacityProvider'`;
+  const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const b = (what: string, apply: (s: ContainerSpec) => ContainerSpec, message: string) => breaker(what, apply, new RegExp(message));
+  const list: fc.Arbitrary<Breaker<ContainerSpec>>[] = [
+    fc.integer({ min: m.cpu + 1, max: 196608 }).map(cpu => b(`cpu ${cpu}, more than the largest Managed Instance has`,
+      s => ({ ...s, resources: { cpu, memoryLimitMiB: 1024 }, sidecars: undefined }),
+      `cpu \\(${cpu}\\) is more than the ${m.cpu} CPU units .* of the largest instance ${esc(provider)} may launch`)),
+    fc.integer({ min: m.memoryMiB + 1, max: 3145728 }).map(mem => b(`memoryLimitMiB ${mem}, more than the largest Managed Instance has`,
+      s => ({ ...s, resources: { cpu: 256, memoryLimitMiB: mem }, sidecars: undefined }),
+      `memoryLimitMiB \\(${mem}\\) is more than the ${m.memoryMiB} MiB \\(maxMemoryMiB\\) of the largest instance ${esc(provider)}`)),
+    fc.constant(b('cpuArchitecture against the Managed Instances', s => ({ ...s, cpuArchitecture: m.arch === 'ARM64' ? 'X86_64' : 'ARM64' }),
+      `cpuArchitecture is ${m.arch === 'ARM64' ? 'X86_64' : 'ARM64'} but ${esc(provider)} launches ${m.arch} instances`)),
+    fc.constant(b('a Docker volume on Managed Instances', s => ({ ...s, volumes: [{ kind: 'docker', name: 'd', path: '/d' }] }),
+      'volumes\\[0\\] \'d\' is a Docker volume, which ECS Managed Instances do not support')),
+  ];
+  if (m.gpus === 0) {
+    list.push(fc.integer({ min: 1, max: 4 }).map(g => b(`gpuCount ${g} on Managed Instances without GPUs`,
+      s => ({ ...s, gpuCount: g, cpuArchitecture: undefined }), `gpuCount is ${g} but ${esc(provider)} launches instances without GPUs`)));
+  } else {
+    list.push(fc.integer({ min: m.gpus + 1, max: 16 }).map(g => b(`gpuCount ${g}, more than maxGpus of the Managed Instances`,
+      s => ({ ...s, gpuCount: g }), `gpuCount \\(${g}\\) is more than the ${m.gpus} GPUs? \\(maxGpus\\) of the instances of ${esc(provider)}`)));
+  }
+  return list;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Assertions
 // ---------------------------------------------------------------------------------------------
@@ -637,7 +719,7 @@ export function assertValidBatches<T>(seed: number, batch: fc.Arbitrary<T[]>, bu
  * Runs `build` in a fresh environment and synthesizes; fails unless our ValidationError is thrown at
  * construction or at synth time (never a TypeError, a plain Error or aws-cdk-lib's own errors).
  */
-export function assertRejected(build: (env: Env) => void, what: string): void {
+export function assertRejected(build: (env: Env) => void, what: string, message?: RegExp): void {
   const env = new Env();
   let error: unknown;
   try {
@@ -650,5 +732,8 @@ export function assertRejected(build: (env: Env) => void, what: string): void {
   if (!(error instanceof ValidationError) || (error as Error).name !== 'ValidationError') {
     const e = error as Error;
     throw new Error(`${what}: threw ${e?.constructor?.name} (name ${e?.name}) instead of ValidationError: ${e?.message}`);
+  }
+  if (message && !message.test((error as Error).message)) {
+    throw new Error(`${what}: refused, but the message does not match ${message}: ${(error as Error).message}`);
   }
 }

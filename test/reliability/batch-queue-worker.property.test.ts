@@ -5,7 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as fc from 'fast-check';
-import { acknowledgeUserEnvironment, assertRejected, assertValidBatches, batchOf, breaker, Breaker, brokenCapacity, CapacitySpec, capacitySpec, containerBreakers, containerSpec, ContainerSpec, Env, fileSeed, INVALID_RUNS, isFargate, materializeCapacity, materializeContainer, params, PROVIDER_LIMITS } from './arbitraries';
+import { acknowledgeUserEnvironment, assertRejected, assertValidBatches, batchOf, breaker, Breaker, brokenCapacity, CapacitySpec, capacitySpec, capacityContainer, containerBreakers, containerSpec, ContainerSpec, Env, fileSeed, INVALID_RUNS, isFargate, ManagedKind, materializeCapacity, materializeContainer, params, PROVIDER_LIMITS } from './arbitraries';
 import { BatchQueueWorker, BatchQueueWorkerProps } from '../../src/batch-queue-worker/batch-queue-worker';
 import { buildBucket, buildQueue, suppressGuardRule } from '../../src/core/resources';
 
@@ -48,13 +48,13 @@ const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
 
 const overlaps = (a: string, b: string) => a.startsWith(b) || b.startsWith(a);
 
-const workerSpec: fc.Arbitrary<WorkerSpec> = opt(capacitySpec(['arm', 'x86', 'gpu'])).chain(capacity => {
-  const fargate = isFargate(capacity);
-  const provider = capacity?.kind === 'ec2' ? capacity.provider : undefined;
+/** Valid specs on one capacity (undefined: the construct's default). */
+const workerSpecOn = (capacity: CapacitySpec | undefined): fc.Arbitrary<WorkerSpec> => {
   return fc.record({
     capacity: fc.constant(capacity),
-    container: containerSpec({ fargate, provider }),
-    placement: fargate ? fc.constant(undefined) : opt(fc.boolean()),
+    container: containerSpec(capacityContainer(capacity)),
+    // Placement applies to EC2 providers only (refused on Fargate and Managed Instances).
+    placement: capacity?.kind === 'ec2' ? opt(fc.boolean()) : fc.constant(undefined),
     maxTasks: fc.integer({ min: 1, max: 5000 }),
     minFraction: opt(fc.double({ min: 0, max: 1, noNaN: true })),
     backlogPerTaskTarget: opt(fc.oneof(fc.integer({ min: 1, max: 1000 }), fc.double({ min: 0.01, max: 1000, noNaN: true }))),
@@ -116,7 +116,9 @@ const workerSpec: fc.Arbitrary<WorkerSpec> = opt(capacitySpec(['arm', 'x86', 'gp
       wakeOnRule: r.wakeOnRule && (r.wakeUp ?? (minTasks ?? 0) === 0) && !(r.wakeUp === true && (minTasks ?? 0) > 0) ? true : undefined,
     };
   });
-});
+};
+
+const workerSpec: fc.Arbitrary<WorkerSpec> = opt(capacitySpec(['arm', 'x86', 'gpu'], ['miArm', 'miX86', 'miGpu'])).chain(workerSpecOn);
 
 function materialize(env: Env, id: string, s: WorkerSpec): BatchQueueWorkerProps {
   const stack = env.stack;
@@ -241,6 +243,12 @@ describe('BatchQueueWorker properties', () => {
       container: { ...s.container, cpuArchitecture: undefined, gpuCount: undefined, volumes: s.container.volumes?.filter(v => v.kind === 'scratch' || v.kind === 'efs') },
     }))),
     fc.constant(breaker<WorkerSpec>('placement on Fargate', s => ({ ...s, capacity: { kind: 'fargate' }, placement: true, container: { ...s.container, gpuCount: undefined, volumes: undefined, resources: undefined, cpuArchitecture: undefined } }))),
+    fc.constantFrom<ManagedKind>('miArm', 'miX86', 'miGpu').map(managed => breaker<WorkerSpec>(`placement on Managed Instances ${managed}`, s => ({
+      ...s,
+      capacity: { kind: 'managed', managed },
+      placement: true,
+      container: { ...s.container, gpuCount: undefined, volumes: undefined, resources: undefined, cpuArchitecture: undefined },
+    }), /placement(Strategies|Constraints) \(1 given\) apply to EC2 capacity only; on ECS Managed Instances, ECS places tasks by its own algorithm/)),
     fc.integer({ min: PROVIDER_LIMITS.gpu.gpus + 1, max: 16 }).map(g => breaker<WorkerSpec>(`gpuCount ${g} on the GPU provider, more than its instance types have`, s => ({
       ...s,
       capacity: { kind: 'ec2', provider: 'gpu' },
@@ -254,11 +262,17 @@ describe('BatchQueueWorker properties', () => {
     containerBreakers({ fargate, provider: 'arm' }),
   ));
 
+  /** Valid specs on each Managed Instances capacity, with a container breaker of that capacity (the refusal names the prop and the provider). */
+  const managedBroken = fc.constantFrom<ManagedKind>('miArm', 'miX86', 'miGpu').chain(managed => fc.tuple(
+    workerSpecOn({ kind: 'managed', managed }),
+    containerBreakers({ fargate: false, managed }),
+  ));
+
   test('random invalid props are rejected with a ValidationError', () => {
     fc.assert(fc.property(fc.oneof(
       fc.tuple(workerSpec, broken),
-      containerBroken.map(([s, b]) =>
-        [s, breaker<WorkerSpec>(b.what, w => ({ ...w, container: b.apply(w.container) }))] as [WorkerSpec, Breaker<WorkerSpec>]),
+      fc.oneof(containerBroken, managedBroken).map(([s, b]) =>
+        [s, breaker<WorkerSpec>(b.what, w => ({ ...w, container: b.apply(w.container) }), b.message)] as [WorkerSpec, Breaker<WorkerSpec>]),
     ), ([spec, b]) => {
       const bad = b.apply(spec);
       assertRejected(env => {
@@ -267,7 +281,7 @@ describe('BatchQueueWorker properties', () => {
         const withBucket = b.what === 'queue and inputBucket'
           ? { ...props, inputBucket: s3.Bucket.fromBucketName(env.stack, 'Extra', 'extra-bucket') } : props;
         new BatchQueueWorker(env.stack, 'Worker', withBucket);
-      }, b.what);
+      }, b.what, b.message);
     }), params(seed, INVALID_RUNS));
   });
 });

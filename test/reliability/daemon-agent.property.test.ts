@@ -1,10 +1,11 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as fc from 'fast-check';
-import { absPath, acknowledgeUserEnvironment, assertRejected, assertValidBatches, batchOf, Breaker, breaker, containerBreakers, ContainerSpec, containerSpec, Ec2Kind, Env, fileSeed, INVALID_RUNS, materializeContainer, params, PROVIDER_LIMITS, sidecarCpu, sidecarMemory } from './arbitraries';
-import { WorkloadCluster } from '../../src';
+import { absPath, acknowledgeUserEnvironment, assertRejected, assertValidBatches, batchOf, Breaker, breaker, containerBreakers, ContainerSpec, containerSpec, Ec2Kind, Env, fileSeed, HealthCheckSpec, INVALID_RUNS, MANAGED, ManagedKind, materializeContainer, params, PROVIDER_LIMITS, sidecarCpu, sidecarMemory } from './arbitraries';
+import { Capacity, WorkloadCluster } from '../../src';
 import { DaemonAgent, DaemonAgentProps } from '../../src/daemon-agent/daemon-agent';
+import { ManagedDaemonAgent, ManagedDaemonAgentProps } from '../../src/daemon-agent/managed-daemon';
 
 const seed = fileSeed('daemon-agent.property.test.ts');
 
@@ -117,10 +118,16 @@ function build(env: Env, id: string, s: AgentSpec): DaemonAgent {
 }
 
 describe('DaemonAgent properties', () => {
-  test('random valid props: zero findings of the cdk-nag packs and cfn-guard', () => {
-    assertValidBatches(seed, batchOf(agentSpec, 6, 10), (specs: AgentSpec[]) => {
+  test('random valid props (with ManagedDaemonAgents beside): zero findings of the cdk-nag packs and cfn-guard', () => {
+    // The managed daemons share these stacks (one cluster): stacks of their own would double the cfn-guard time.
+    type Item = { managed: false; spec: AgentSpec } | { managed: true; spec: ManagedAgentSpec };
+    const batch = fc.tuple(batchOf(agentSpec, 6, 10), fc.array(managedAgentSpec, { maxLength: 3 })).map(([agents, managed]) => [
+      ...agents.map((spec): Item => ({ managed: false, spec })),
+      ...managed.map((spec): Item => ({ managed: true, spec })),
+    ]);
+    assertValidBatches(seed, batch, (items: Item[]) => {
       const env = newEnv();
-      specs.forEach((s, i) => build(env, `Agent${i}`, s));
+      items.forEach((x, i) => x.managed ? buildManaged(env, `ManagedAgent${i}`, x.spec) : build(env, `Agent${i}`, x.spec));
       return env.stack;
     });
   });
@@ -212,6 +219,162 @@ describe('DaemonAgent properties', () => {
         const props = materialize(env, x.spec);
         new DaemonAgent(env.stack, 'Agent', { ...props, ...x.extra?.(env) } as DaemonAgentProps);
       }, br.what);
+    }), params(seed, INVALID_RUNS));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// ManagedDaemonAgent: one task on every Managed Instance
+// ---------------------------------------------------------------------------------------------
+
+interface ManagedAgentSpec {
+  readonly managed: ManagedKind;
+  readonly container: ContainerSpec;
+  readonly cpu?: number;
+  readonly memoryReservationMiB: number;
+  readonly memoryLimitMiB?: number;
+  readonly hostMounts?: HostMountSpec[];
+  readonly privileged?: boolean;
+  readonly drainPercent?: number;
+  readonly bakeMinutes?: number;
+  readonly removalPolicy?: 'RETAIN' | 'DESTROY' | 'RETAIN_ON_UPDATE_OR_DELETE';
+}
+
+/** ECS waits at most 60 seconds for a daemon container's health check. */
+const daemonHealthCheck = (h: HealthCheckSpec | undefined) => h?.timeoutS !== undefined && h.timeoutS > 60 ? { ...h, timeoutS: 60 } : h;
+
+const managedAgentSpec: fc.Arbitrary<ManagedAgentSpec> = fc.constantFrom<ManagedKind>('miArm', 'miX86', 'miGpu').chain(managed => fc.record({
+  managed: fc.constant(managed),
+  container: containerSpec({ fargate: false, managed, port: false, noResources: true, defaultMemory: 1048576 }),
+  cpu: opt(fc.integer({ min: 128, max: MANAGED[managed].cpu })),
+  memoryReservationMiB: fc.integer({ min: 6, max: 2048 }),
+  extraLimit: opt(fc.integer({ min: 0, max: 4096 })),
+  hostMounts: fc.array(hostMount, { maxLength: 3 }),
+  privileged: opt(fc.boolean()),
+  drainPercent: opt(fc.oneof(fc.integer({ min: 0, max: 100 }), fc.double({ min: 0, max: 100, noNaN: true }))),
+  bakeMinutes: opt(fc.integer({ min: 0, max: 60 })),
+  removalPolicy: opt(fc.constantFrom('RETAIN' as const, 'DESTROY' as const, 'RETAIN_ON_UPDATE_OR_DELETE' as const)),
+}, { requiredKeys: ['managed', 'container', 'memoryReservationMiB', 'hostMounts'] }).map(r => {
+  // Daemon task definitions take host volumes only (scratch space here), no GPUs, and health checks of at most 60 s.
+  const volumes = r.container.volumes?.filter(v => v.kind === 'scratch');
+  const container: ContainerSpec = {
+    ...r.container,
+    gpuCount: undefined,
+    volumes: volumes?.length ? volumes : undefined,
+    healthCheck: daemonHealthCheck(r.container.healthCheck),
+    sidecars: r.container.sidecars?.map(x => ({ ...x, healthCheck: daemonHealthCheck(x.healthCheck) })),
+  };
+  const names = new Set((container.volumes ?? []).map(v => v.name));
+  const paths = new Set((container.volumes ?? []).map(v => v.path));
+  const mounts: HostMountSpec[] = [];
+  for (const m of r.hostMounts) {
+    const name = m.name ?? `host-${m.hostPath.split(/[^A-Za-z0-9_]+/).filter(Boolean).join('-')}`;
+    if (names.has(name) || paths.has(m.containerPath)) continue;
+    names.add(name);
+    paths.add(m.containerPath);
+    mounts.push(m);
+  }
+  const cpuRoom = MANAGED[r.managed].cpu - sidecarCpu(container.sidecars);
+  return {
+    managed: r.managed,
+    container,
+    cpu: r.cpu === undefined ? undefined : Math.max(128, Math.min(r.cpu, cpuRoom)),
+    memoryReservationMiB: r.memoryReservationMiB,
+    memoryLimitMiB: r.extraLimit === undefined ? undefined : Math.max(r.memoryReservationMiB, 64) + sidecarMemory(container.sidecars) + r.extraLimit,
+    hostMounts: mounts.length ? mounts : undefined,
+    privileged: r.privileged,
+    drainPercent: r.drainPercent,
+    bakeMinutes: r.bakeMinutes,
+    removalPolicy: r.removalPolicy,
+  };
+}));
+
+function materializeManaged(env: Env, s: ManagedAgentSpec): ManagedDaemonAgentProps {
+  const { containerPort: _port, cpu: _cpu, memoryLimitMiB: _memory, ...container } = materializeContainer(env, s.container);
+  return {
+    cluster: env.cluster,
+    ...container,
+    capacity: Capacity.managedInstances(env.managed(s.managed)),
+    cpu: s.cpu,
+    memoryReservationMiB: s.memoryReservationMiB,
+    memoryLimitMiB: s.memoryLimitMiB,
+    hostMounts: s.hostMounts,
+    privileged: s.privileged,
+    drainPercent: s.drainPercent,
+    bakeTime: s.bakeMinutes !== undefined ? Duration.minutes(s.bakeMinutes) : undefined,
+    removalPolicy: s.removalPolicy ? RemovalPolicy[s.removalPolicy] : undefined,
+  };
+}
+
+function buildManaged(env: Env, id: string, s: ManagedAgentSpec): ManagedDaemonAgent {
+  const agent = new ManagedDaemonAgent(env.stack, id, materializeManaged(env, s));
+  acknowledgeUserEnvironment(s.container, agent.daemonTaskDefinition);
+  return agent;
+}
+
+describe('ManagedDaemonAgent properties', () => {
+  // Valid props: in the DaemonAgent stacks above.
+
+  type Extra = (env: Env) => { [k: string]: unknown };
+  interface Bad { spec: ManagedAgentSpec; extra?: Extra }
+  const b = (what: string, apply: (s: ManagedAgentSpec) => ManagedAgentSpec, message: RegExp, extra?: Extra): Breaker<Bad> =>
+    breaker(what, x => ({ spec: apply(x.spec), extra }), message);
+  const same = (s: ManagedAgentSpec) => s;
+  const path = (s: ManagedAgentSpec) => `Managed Instances capacity provider 'Test/Cluster/${MANAGED[s.managed].id}/CapacityProvider'`;
+
+  const brokenManaged = (spec: ManagedAgentSpec): fc.Arbitrary<Breaker<Bad>> => fc.oneof(
+    fc.constantFrom<[string, Extra]>(
+      ['containerPort', () => ({ containerPort: 8080 })],
+      ['networkMode', () => ({ networkMode: ecs.NetworkMode.HOST })],
+      ['hostPidMode', () => ({ hostPidMode: true })],
+      ['placementConstraints', () => ({ placementConstraints: [ecs.PlacementConstraint.memberOf('attribute:ecs.os-type == linux')] })],
+      ['placementStrategies', () => ({ placementStrategies: [ecs.PlacementStrategy.spreadAcrossInstances()] })],
+      ['capacityProvider', env => ({ capacityProvider: env.provider('arm') })],
+      ['desiredCount', () => ({ desiredCount: 2 })],
+      ['minCapacity', () => ({ minCapacity: 1 })],
+      ['maxCapacity', () => ({ maxCapacity: 3 })],
+      ['enableExec', () => ({ enableExec: true })],
+    ).map(([prop, extra]) => b(prop, same, new RegExp(`${prop} \\(.*\\) is not supported by a managed daemon`), extra)),
+    fc.constantFrom<[string, Extra]>(
+      ['FARGATE', () => ({ capacity: Capacity.fargate() })],
+      ['EC2', env => ({ capacity: Capacity.ec2(env.provider('arm')) })],
+    ).map(([kind, extra]) => b(`capacity ${kind}`, same, new RegExp(`capacity is ${kind}, but ECS Managed Daemons run on ECS Managed Instances only`), extra)),
+    fc.constant(b('Managed Instances of another cluster', same, /which was not added to cluster 'Test\/Cluster'/,
+      env => ({ capacity: Capacity.managedInstances(new WorkloadCluster(env.stack, 'OtherCluster').addManagedInstances('Managed')) }))),
+    fc.constant(b('cpuArchitecture against the Managed Instances', s => ({ ...s, container: { ...s.container, cpuArchitecture: MANAGED[s.managed].arch === 'ARM64' ? 'X86_64' : 'ARM64' } }),
+      new RegExp(`cpuArchitecture is ${MANAGED[spec.managed].arch === 'ARM64' ? 'X86_64' : 'ARM64'} but ${path(spec)} launches ${MANAGED[spec.managed].arch} instances`))),
+    fc.integer({ min: 1, max: 16 }).map(g => b(`gpuCount ${g}`, s => ({ ...s, container: { ...s.container, gpuCount: g } }),
+      new RegExp(`gpuCount \\(${g}\\) cannot be reserved by a managed daemon`))),
+    fc.oneof(fc.integer({ min: -10, max: 127 }), fc.integer({ min: 196609, max: 1e7 })).map(c => b(`cpu ${c}`, s => ({ ...s, cpu: c }),
+      new RegExp(`cpu must be a whole number between 128 and 196608, got ${c}`))),
+    fc.integer({ min: MANAGED[spec.managed].cpu + 1, max: 196608 }).map(c => b(`cpu ${c}, more than the largest Managed Instance has`, s => ({ ...s, cpu: c }),
+      new RegExp(`cpu \\(${c}\\) and the sidecars reserve \\d+ CPU units on every instance, more than the ${MANAGED[spec.managed].cpu}`))),
+    fc.oneof(fc.integer({ min: -100, max: 5 }), fc.integer({ min: 3145729, max: 1e8 })).map(m => b(`memoryReservationMiB ${m}`, s => ({ ...s, memoryReservationMiB: m, memoryLimitMiB: undefined }),
+      new RegExp(`memoryReservationMiB must be a whole number between 6 and 3145728, got ${m}`))),
+    fc.integer({ min: MANAGED[spec.managed].memoryMiB + 1, max: 3145728 }).map(m => b(`memoryReservationMiB ${m}, more than the largest Managed Instance has`,
+      s => ({ ...s, memoryReservationMiB: m, memoryLimitMiB: undefined }), new RegExp(`more than the ${MANAGED[spec.managed].memoryMiB} MiB \\(maxMemoryMiB\\)`))),
+    fc.integer({ min: 1, max: 1000 }).map(d => b(`memoryReservationMiB ${d} MiB over the hard limit minus sidecars`, s => ({
+      ...s, memoryReservationMiB: 64 + d, memoryLimitMiB: 64 + sidecarMemory(s.container.sidecars) + d - 1,
+    }), /exceeds the agent container's hard limit of \d+ MiB/)),
+    fc.oneof(fc.double({ min: 100.001, max: 1e4, noNaN: true }), fc.double({ min: -1e4, max: -0.001, noNaN: true })).map(d => b(`drainPercent ${d}`, s => ({ ...s, drainPercent: d }),
+      /drainPercent must be between 0 and 100, got /)),
+    fc.integer({ min: 1, max: 10000 }).filter(x => x % 60 !== 0).map(sec => b(`bakeTime ${sec} s`, s => ({ ...s, bakeMinutes: sec / 60 }),
+      /bakeTime \(.*\) must be a whole number of minutes/)),
+    fc.constantFrom('efs' as const, 'docker' as const).map(kind => b(`a${kind === 'efs' ? 'n EFS' : ' Docker'} volume`,
+      s => ({ ...s, hostMounts: undefined, container: { ...s.container, volumes: [{ kind, name: 'v', path: '/v' }] } }),
+      new RegExp(`volumes\\[0\\] 'v' is ${kind === 'efs' ? 'an EFS' : 'a Docker'} volume, but daemon task definitions take host volumes only`))),
+    fc.integer({ min: 61, max: 120 }).map(t => b(`healthCheck timeout ${t} s`, s => ({ ...s, container: { ...s.container, healthCheck: { intervalS: 300, timeoutS: t } } }),
+      new RegExp(`healthCheck\\.timeout must be a whole number between 2 and 60 seconds, got ${t}`))),
+    fc.stringMatching(/^[a-z][a-z/]{0,8}$/).map(p => b(`hostMounts hostPath ${JSON.stringify(p)}`, s => ({ ...s, hostMounts: [{ hostPath: p, containerPath: '/host/x' }] }),
+      /hostMounts\[0\]\.hostPath must be an absolute path without '\.\.'/)),
+  );
+
+  test('random invalid props are rejected with a ValidationError', () => {
+    fc.assert(fc.property(managedAgentSpec.chain(spec => brokenManaged(spec).map(br => [spec, br] as const)), ([spec, br]) => {
+      const x = br.apply({ spec });
+      assertRejected(env => {
+        new ManagedDaemonAgent(env.stack, 'Agent', { ...materializeManaged(env, x.spec), ...x.extra?.(env) } as ManagedDaemonAgentProps);
+      }, br.what, br.message);
     }), params(seed, INVALID_RUNS));
   });
 });

@@ -1,11 +1,14 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as acmpca from 'aws-cdk-lib/aws-acmpca';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { IConstruct } from 'constructs';
 import * as fc from 'fast-check';
-import { absPath, acknowledgeUserEnvironment, assertRejected, assertValidBatches, batchOf, breaker, Breaker, brokenCapacity, CapacitySpec, capacitySpec, containerBreakers, containerSpec, ContainerSpec, Env, fileSeed, INVALID_RUNS, isFargate, materializeCapacity, materializeContainer, params, WEB_ACL_ARN } from './arbitraries';
+import { absPath, acknowledgeUserEnvironment, assertRejected, assertValidBatches, batchOf, breaker, Breaker, brokenCapacity, CapacitySpec, capacityContainer, capacitySpec, containerBreakers, containerSpec, ContainerSpec, Env, fileSeed, IMAGE, INVALID_RUNS, isFargate, ManagedKind, materializeCapacity, materializeContainer, params, WEB_ACL_ARN } from './arbitraries';
+import { PredictiveScalingMetric, RolloutStrategy, WorkloadCluster } from '../../src';
 import { suppressGuardRule } from '../../src/core/resources';
 import { InferenceService, InferenceServiceProps, LoadBalancerType } from '../../src/inference-service/inference-service';
 
@@ -21,6 +24,39 @@ interface ModelStoreSpec {
   readOnly?: boolean;
   throughputMode?: 'ELASTIC' | 'BURSTING';
   removalPolicy?: Removal;
+}
+
+type Strategy = 'rolling' | 'blueGreen' | 'canary' | 'linear';
+
+interface RolloutSpec {
+  readonly strategy: Strategy;
+  readonly bakeMinutes?: number;
+  readonly stepPercent?: number;
+  readonly stepBakeMinutes?: number;
+  readonly testListenerPort?: number;
+}
+
+interface AlarmsSpec {
+  readonly enabled?: boolean;
+  readonly max5xxPercent?: number;
+  readonly maxP99LatencyMs?: number;
+  readonly unhealthyTasks?: boolean;
+  readonly behavior?: 'ROLLBACK_ON_ALARM' | 'FAIL_ON_ALARM';
+  /** An alarm of the user's (imported), watched too. */
+  readonly ownAlarm?: boolean;
+}
+
+interface PredictiveSpec {
+  readonly metric?: 'CPU' | 'MEMORY';
+  readonly targetUtilizationPercent?: number;
+  readonly forecastOnly?: boolean;
+  readonly bufferS?: number;
+}
+
+interface ServiceConnectSpec {
+  readonly dnsName: string;
+  readonly port?: number;
+  readonly tls?: boolean;
 }
 
 interface ServiceSpec {
@@ -46,6 +82,18 @@ interface ServiceSpec {
   readonly requestsPerTarget?: number;
   readonly targetCpu?: number;
   readonly removalPolicy?: Removal;
+  readonly rollout?: RolloutSpec;
+  readonly deploymentAlarms?: AlarmsSpec;
+  readonly modelLoadS?: number;
+  readonly idleTimeoutS?: number;
+  readonly slowStartS?: number;
+  readonly protocolVersion?: 'HTTP1' | 'HTTP2' | 'GRPC';
+  readonly predictive?: PredictiveSpec;
+  readonly serviceConnect?: ServiceConnectSpec;
+  /** Services of the same stack (by index in the batch) that `allowServiceConnectFrom` lets call this one. */
+  readonly clients?: number[];
+  /** Invalid props only: a client service that allowServiceConnectFrom is called with ('otherNamespace': already a client of another cluster's namespace). */
+  readonly badClient?: 'plain' | 'otherNamespace';
 }
 
 const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
@@ -70,14 +118,57 @@ const modelStoreSpec: fc.Arbitrary<ModelStoreSpec> = fc.record({
   removalPolicy: m.fileSystem ? undefined : m.removalPolicy,
 }));
 
-const serviceSpec: fc.Arbitrary<ServiceSpec> = fc.tuple(opt(capacitySpec(['arm', 'x86', 'gpu'])), fc.boolean(), opt(modelStoreSpec)).chain(([capacity, gpuAuto, modelStore]) => {
-  const fargate = isFargate(capacity) && !(capacity === undefined && gpuAuto);
-  const provider = capacity?.kind === 'ec2' ? capacity.provider : capacity === undefined && gpuAuto ? 'gpu' : undefined;
+/** Rollouts ECS accepts: whole minutes of 0–1440, steps in multiples of 0.1 % (canary from 0.1, linear from 3). */
+const rolloutSpec: fc.Arbitrary<RolloutSpec> = fc.record({
+  strategy: fc.constantFrom<Strategy>('rolling', 'blueGreen', 'canary', 'linear'),
+  bakeMinutes: fc.integer({ min: 0, max: 1440 }),
+  stepTenths: fc.integer({ min: 1, max: 1000 }),
+  stepBakeMinutes: fc.integer({ min: 0, max: 1440 }),
+  testListenerPort: fc.integer({ min: 1, max: 65535 }),
+}, { requiredKeys: ['strategy'] }).map(r => {
+  if (r.strategy === 'rolling') return { strategy: r.strategy };
+  const steps = r.strategy === 'canary' || r.strategy === 'linear';
+  const tenths = r.stepTenths === undefined ? undefined : r.strategy === 'linear' ? Math.max(30, r.stepTenths) : r.stepTenths;
+  return {
+    strategy: r.strategy,
+    bakeMinutes: r.bakeMinutes,
+    stepPercent: steps && tenths !== undefined ? tenths / 10 : undefined,
+    stepBakeMinutes: steps ? r.stepBakeMinutes : undefined,
+    testListenerPort: r.testListenerPort,
+  };
+});
+
+const alarmsSpec: fc.Arbitrary<AlarmsSpec> = fc.record({
+  enabled: fc.boolean(),
+  max5xxPercent: fc.oneof(fc.integer({ min: 0, max: 100 }), fc.double({ min: 0, max: 100, noNaN: true })),
+  maxP99LatencyMs: fc.integer({ min: 0, max: 4000 * 1000 }),
+  unhealthyTasks: fc.boolean(),
+  behavior: fc.constantFrom('ROLLBACK_ON_ALARM' as const, 'FAIL_ON_ALARM' as const),
+  ownAlarm: fc.boolean(),
+}, { requiredKeys: [] });
+
+const predictiveSpec: fc.Arbitrary<PredictiveSpec> = fc.record({
+  metric: fc.constantFrom('CPU' as const, 'MEMORY' as const),
+  targetUtilizationPercent: fc.integer({ min: 1, max: 100 }),
+  forecastOnly: fc.boolean(),
+  bufferS: fc.integer({ min: 0, max: 3599 }),
+}, { requiredKeys: [] });
+
+/** Names are made unique in the batch by `withUniqueNames` (Cloud Map wants one service per name in a namespace). */
+const serviceConnectSpec: fc.Arbitrary<ServiceConnectSpec> = fc.record({
+  dnsName: fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,40}$/),
+  port: fc.integer({ min: 1, max: 65535 }),
+  tls: fc.boolean(),
+}, { requiredKeys: ['dnsName'] });
+
+/** Valid specs on one capacity (undefined: Fargate, or with `gpuAuto` the cluster's GPU provider). */
+function serviceSpecOn([capacity, gpuAuto, modelStore]: [CapacitySpec | undefined, boolean, ModelStoreSpec | undefined]): fc.Arbitrary<ServiceSpec> {
   const reserved = modelStore ? { names: ['models'], paths: [modelStore.mountPath] } : {};
   return fc.record({
     capacity: fc.constant(capacity),
-    container: containerSpec({ fargate, provider, reserved }),
-    placement: fargate ? fc.constant(undefined) : opt(fc.boolean()),
+    container: containerSpec({ ...capacityContainer(capacity, gpuAuto), reserved }),
+    // Placement applies to EC2 providers only (refused on Fargate and Managed Instances).
+    placement: capacity?.kind === 'ec2' || (capacity === undefined && gpuAuto) ? opt(fc.boolean()) : fc.constant(undefined),
     nlb: opt(fc.boolean()),
     internetFacing: opt(fc.boolean()),
     allowedPeers: opt(fc.uniqueArray(cidr, { minLength: 1, maxLength: 3 })),
@@ -96,6 +187,15 @@ const serviceSpec: fc.Arbitrary<ServiceSpec> = fc.tuple(opt(capacitySpec(['arm',
     requestsPerTarget: opt(fc.integer({ min: 1, max: 1000000 })),
     targetCpu: opt(fc.integer({ min: 1, max: 100 })),
     removalPolicy: opt(removal),
+    rollout: opt(rolloutSpec),
+    deploymentAlarms: opt(alarmsSpec),
+    modelLoadS: opt(fc.integer({ min: 0, max: 2147483647 - 60 })),
+    idleTimeoutS: opt(fc.integer({ min: 1, max: 4000 })),
+    slowStartS: opt(fc.integer({ min: 30, max: 900 })),
+    protocolVersion: opt(fc.constantFrom('HTTP1' as const, 'HTTP2' as const, 'GRPC' as const)),
+    predictive: opt(predictiveSpec),
+    serviceConnect: opt(serviceConnectSpec),
+    clients: opt(fc.uniqueArray(fc.nat({ max: 4 }), { maxLength: 2 })),
   }, { requiredKeys: ['capacity', 'container', 'modelStore'] }).map(s => {
     const alb = !s.nlb;
     const cert = s.certificate === true;
@@ -106,20 +206,40 @@ const serviceSpec: fc.Arbitrary<ServiceSpec> = fc.tuple(opt(capacitySpec(['arm',
     const onEc2 = s.capacity?.kind === 'ec2' || (s.capacity === undefined && (container.gpuCount ?? 0) > 0);
     const min = onEc2 ? 1 : s.minTasks ?? 1;
     const max = s.maxTasks ?? 4;
+    // Port 80 is plain HTTP (and the redirect) once there is a certificate.
+    const listenerPort = cert && s.listenerPort === 80 ? 8443 : s.listenerPort;
+    const redirectHttp = alb && cert ? s.redirectHttp : s.redirectHttp === true ? undefined : s.redirectHttp;
+    // The test listener needs a port of its own: not the listener's, nor the redirect's.
+    const taken = [listenerPort ?? (cert ? 443 : 80), ...(redirectHttp ?? (alb && cert)) ? [80] : []];
+    let rolloutOf = s.rollout;
+    const test = rolloutOf?.testListenerPort;
+    if (test !== undefined && taken.includes(test)) rolloutOf = { ...rolloutOf!, testListenerPort: undefined };
+    // HTTP/2 and gRPC reach an ALB over HTTPS only; gRPC checks health with the standard gRPC health method.
+    const protocolVersion = alb && (cert || s.protocolVersion === 'HTTP1') ? s.protocolVersion : undefined;
+    const alarms = s.deploymentAlarms && !alb ? { ...s.deploymentAlarms, max5xxPercent: undefined, maxP99LatencyMs: undefined } : s.deploymentAlarms;
     return {
       ...s,
       container,
       sslPolicy: cert ? s.sslPolicy : undefined,
-      // Port 80 is plain HTTP (and the redirect) once there is a certificate.
-      listenerPort: cert && s.listenerPort === 80 ? 8443 : s.listenerPort,
-      redirectHttp: alb && cert ? s.redirectHttp : s.redirectHttp === true ? undefined : s.redirectHttp,
+      listenerPort,
+      redirectHttp,
+      rollout: rolloutOf,
+      deploymentAlarms: alarms,
+      protocolVersion,
+      healthCheckPath: protocolVersion === 'GRPC' ? undefined : s.healthCheckPath,
+      // modelLoadTime and healthCheckGracePeriod both set the grace period: one of them.
+      gracePeriodS: s.modelLoadS !== undefined ? undefined : s.gracePeriodS,
+      idleTimeoutS: alb ? s.idleTimeoutS : undefined,
+      slowStartS: alb ? s.slowStartS : undefined,
       webAcl: alb ? s.webAcl : undefined,
       requestsPerTarget: alb ? s.requestsPerTarget : undefined,
       minTasks: s.minTasks === undefined ? undefined : Math.min(onEc2 ? 1 : min, max),
       maxTasks: s.maxTasks === undefined ? (min > 4 ? min : undefined) : Math.max(min, max),
     };
   });
-});
+}
+
+const serviceSpec: fc.Arbitrary<ServiceSpec> = fc.tuple(opt(capacitySpec(['arm', 'x86', 'gpu'], ['miArm', 'miX86', 'miGpu'])), fc.boolean(), opt(modelStoreSpec)).chain(serviceSpecOn);
 
 function materialize(env: Env, id: string, s: ServiceSpec, noGpuProvider = false): InferenceServiceProps {
   const stack = env.stack;
@@ -162,7 +282,59 @@ function materialize(env: Env, id: string, s: ServiceSpec, noGpuProvider = false
     requestsPerTarget: s.requestsPerTarget,
     targetCpuUtilizationPercent: s.targetCpu,
     removalPolicy: s.removalPolicy ? RemovalPolicy[s.removalPolicy] : undefined,
+    rollout: s.rollout ? rollout(s.rollout) : undefined,
+    deploymentAlarms: s.deploymentAlarms ? {
+      enabled: s.deploymentAlarms.enabled,
+      max5xxPercent: s.deploymentAlarms.max5xxPercent,
+      maxP99Latency: s.deploymentAlarms.maxP99LatencyMs !== undefined ? Duration.millis(s.deploymentAlarms.maxP99LatencyMs) : undefined,
+      unhealthyTasks: s.deploymentAlarms.unhealthyTasks,
+      behavior: s.deploymentAlarms.behavior ? ecs.AlarmBehavior[s.deploymentAlarms.behavior] : undefined,
+      alarms: s.deploymentAlarms.ownAlarm
+        ? [cloudwatch.Alarm.fromAlarmArn(stack, `${id}ModelQuality`, `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${id}-model-quality`)] : undefined,
+    } : undefined,
+    modelLoadTime: s.modelLoadS !== undefined ? Duration.seconds(s.modelLoadS) : undefined,
+    idleTimeout: s.idleTimeoutS !== undefined ? Duration.seconds(s.idleTimeoutS) : undefined,
+    slowStart: s.slowStartS !== undefined ? Duration.seconds(s.slowStartS) : undefined,
+    protocolVersion: s.protocolVersion ? elbv2.ApplicationProtocolVersion[s.protocolVersion] : undefined,
+    predictiveScaling: s.predictive ? {
+      metric: s.predictive.metric ? PredictiveScalingMetric[s.predictive.metric] : undefined,
+      targetUtilizationPercent: s.predictive.targetUtilizationPercent,
+      forecastOnly: s.predictive.forecastOnly,
+      schedulingBufferTime: s.predictive.bufferS !== undefined ? Duration.seconds(s.predictive.bufferS) : undefined,
+    } : undefined,
+    serviceConnect: s.serviceConnect ? {
+      dnsName: s.serviceConnect.dnsName,
+      port: s.serviceConnect.port,
+      certificateAuthority: s.serviceConnect.tls ? acmpca.CertificateAuthority.fromCertificateAuthorityArn(stack, `${id}Pca`,
+        'arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/11111111-2222-3333-4444-555555555555') : undefined,
+    } : undefined,
   };
+}
+
+function rollout(r: RolloutSpec): RolloutStrategy {
+  const minutes = (m: number | undefined) => m !== undefined ? Duration.minutes(m) : undefined;
+  const shared = { bakeTime: minutes(r.bakeMinutes), testListenerPort: r.testListenerPort };
+  switch (r.strategy) {
+    case 'rolling': return RolloutStrategy.rolling();
+    case 'blueGreen': return RolloutStrategy.blueGreen(shared);
+    case 'canary': return RolloutStrategy.canary({ ...shared, stepPercent: r.stepPercent, stepBakeTime: minutes(r.stepBakeMinutes) });
+    case 'linear': return RolloutStrategy.linear({ ...shared, stepPercent: r.stepPercent, stepBakeTime: minutes(r.stepBakeMinutes) });
+  }
+}
+
+/** Service Connect names of one namespace (one per cluster) are unique: each suffixed with its index. */
+function withUniqueNames(specs: ServiceSpec[]): ServiceSpec[] {
+  return specs.map((s, i) => s.serviceConnect ? { ...s, serviceConnect: { ...s.serviceConnect, dnsName: `${s.serviceConnect.dnsName}-${i}` } } : s);
+}
+
+/** Lets each service's `clients` (other services of the batch) call it through Service Connect. */
+function connectClients(specs: ServiceSpec[], services: InferenceService[]): void {
+  specs.forEach((s, i) => {
+    if (!s.serviceConnect) return;
+    for (const j of s.clients ?? []) {
+      if (j !== i && j < services.length) services[i].allowServiceConnectFrom(services[j].service);
+    }
+  });
 }
 
 function build(env: Env, id: string, s: ServiceSpec): InferenceService {
@@ -182,9 +354,10 @@ function build(env: Env, id: string, s: ServiceSpec): InferenceService {
 
 describe('InferenceService properties', () => {
   test('random valid props: zero findings of the cdk-nag packs and cfn-guard', () => {
-    assertValidBatches(seed, batchOf(serviceSpec, 3, 5), (specs: ServiceSpec[]) => {
+    assertValidBatches(seed, batchOf(serviceSpec, 3, 5).map(withUniqueNames), (specs: ServiceSpec[]) => {
       const env = new Env();
-      specs.forEach((s, i) => build(env, `Inference${i}`, s));
+      const services = specs.map((s, i) => build(env, `Inference${i}`, s));
+      connectClients(specs, services);
       return env.stack;
     });
   });
@@ -237,18 +410,138 @@ describe('InferenceService properties', () => {
     }))),
   );
 
+  /** Breakers of the rollout, alarm, traffic, scaling and Service Connect props: each refusal must name the prop and the value. */
+  const m = (what: string, apply: (s: ServiceSpec) => ServiceSpec, message: RegExp) => breaker<ServiceSpec>(what, apply, message);
+  const alb = (s: ServiceSpec): ServiceSpec => ({ ...s, nlb: false });
+  const albOnly = {
+    requestsPerTarget: undefined,
+    webAcl: undefined,
+    redirectHttp: undefined,
+    idleTimeoutS: undefined,
+    slowStartS: undefined,
+    protocolVersion: undefined,
+  };
+  const nlb = (s: ServiceSpec): ServiceSpec => ({ ...s, ...albOnly, nlb: true, deploymentAlarms: undefined });
+  const shifting = fc.constantFrom<Strategy>('blueGreen', 'canary', 'linear');
+  const newFeatures: fc.Arbitrary<Breaker<ServiceSpec>> = fc.oneof(
+    fc.tuple(shifting, fc.oneof(fc.integer({ min: 1441, max: 1e6 }), fc.double({ min: 0.01, max: 1439.99, noInteger: true, noNaN: true })))
+      .map(([strategy, bake]) => m(`rollout.bakeTime ${bake} minutes`, s => ({ ...s, rollout: { strategy, bakeMinutes: bake } }),
+        new RegExp(`rollout\\.bakeTime must be a whole number between 0 and 1440 minutes, got ${bake}`))),
+    fc.tuple(fc.constantFrom<Strategy>('canary', 'linear'),
+      fc.oneof(fc.integer({ min: 1441, max: 1e6 }), fc.double({ min: 0.01, max: 1439.99, noInteger: true, noNaN: true })))
+      .map(([strategy, bake]) => m(`rollout.stepBakeTime ${bake} minutes`, s => ({ ...s, rollout: { strategy, stepBakeMinutes: bake } }),
+        new RegExp(`rollout\\.stepBakeTime must be a whole number between 0 and 1440 minutes, got ${bake}`))),
+    fc.oneof(fc.double({ min: -100, max: 0.0999, noNaN: true }), fc.double({ min: 100.001, max: 1e4, noNaN: true }),
+      fc.double({ min: 0.1, max: 100, noNaN: true }).filter(x => Math.abs(Math.round(x * 10) - x * 10) > 1e-6))
+      .map(p => m(`canary stepPercent ${p}`, s => ({ ...s, rollout: { strategy: 'canary', stepPercent: p } }),
+        /rollout\.stepPercent must be a multiple of 0\.1 from 0\.1 to 100 for a canary rollout/)),
+    fc.oneof(fc.integer({ min: 1, max: 29 }).map(t => t / 10), fc.double({ min: 100.001, max: 1e4, noNaN: true }))
+      .map(p => m(`linear stepPercent ${p}`, s => ({ ...s, rollout: { strategy: 'linear', stepPercent: p } }),
+        /rollout\.stepPercent must be a multiple of 0\.1 from 3 to 100 for a linear rollout/)),
+    fc.tuple(shifting, fc.oneof(fc.integer({ min: 65536, max: 1e6 }), fc.integer({ min: -100, max: 0 })))
+      .map(([strategy, p]) => m(`rollout.testListenerPort ${p}`, s => ({ ...s, rollout: { strategy, testListenerPort: p } }),
+        new RegExp(`rollout\\.testListenerPort must be a whole number between 1 and 65535, got ${p}`))),
+    fc.tuple(shifting, fc.boolean()).map(([strategy, n]) => m(`rollout.testListenerPort on the listener port (${n ? 'NLB' : 'ALB'})`,
+      s => { const x = n ? nlb(s) : alb(s); return { ...x, rollout: { strategy, testListenerPort: x.listenerPort ?? (x.certificate ? 443 : 80) } }; },
+      /rollout\.testListenerPort \(\d+\) is already used by the production listener/)),
+    shifting.map(strategy => m('rollout.testListenerPort 80 beside the HTTPS redirect', s => ({
+      ...alb(s), certificate: true, listenerPort: undefined, redirectHttp: undefined, rollout: { strategy, testListenerPort: 80 },
+    }), /rollout\.testListenerPort \(80\) is already used by the HTTP-to-HTTPS redirect/)),
+    fc.oneof(fc.double({ min: 100.001, max: 1e4, noNaN: true }), fc.double({ min: -1e4, max: -0.001, noNaN: true }))
+      .map(p => m(`deploymentAlarms.max5xxPercent ${p}`, s => ({ ...alb(s), deploymentAlarms: { max5xxPercent: p } }),
+        /deploymentAlarms\.max5xxPercent must be between 0 and 100, got /)),
+    fc.integer({ min: 4000 * 1000 + 1, max: 1e9 }).map(ms => m(`deploymentAlarms.maxP99Latency ${ms} ms`, s => ({ ...alb(s), deploymentAlarms: { maxP99LatencyMs: ms } }),
+      new RegExp(`deploymentAlarms\\.maxP99Latency must be a whole number between 0 and 4000000 ms, got ${ms}`))),
+    fc.constantFrom<[keyof AlarmsSpec, string, number]>(['max5xxPercent', 'max5xxPercent', 5], ['maxP99LatencyMs', 'maxP99Latency', 2000])
+      .map(([key, prop, v]) => m(`deploymentAlarms.${prop} on an NLB`, s => ({ ...nlb(s), deploymentAlarms: { [key]: v } }),
+        new RegExp(`deploymentAlarms\\.${prop} \\(.*\\) reads Application Load Balancer metrics, but loadBalancerType is NETWORK`))),
+    fc.constantFrom<[string, (s: ServiceSpec) => ServiceSpec]>(
+      ['idleTimeout', s => ({ ...s, idleTimeoutS: 600 })],
+    ['slowStart', s => ({ ...s, slowStartS: 60 })],
+    ['protocolVersion', s => ({ ...s, protocolVersion: 'GRPC', certificate: true })],
+    ).map(([prop, set]) => m(`${prop} on an NLB`, s => set(nlb(s)),
+      new RegExp(`${prop} \\(.*\\) is an Application Load Balancer setting, but loadBalancerType is NETWORK`))),
+    fc.constantFrom('HTTP2' as const, 'GRPC' as const).map(v => m(`protocolVersion ${v} without a certificate`,
+      s => ({ ...alb(s), certificate: false, sslPolicy: undefined, redirectHttp: undefined, protocolVersion: v }),
+      new RegExp(`protocolVersion is ${v}, but an ALB speaks HTTP/2 and gRPC to clients over HTTPS only`))),
+    fc.tuple(fc.integer({ min: 0, max: 86400 }), fc.integer({ min: 0, max: 86400 })).map(([l, g]) => m('modelLoadTime with healthCheckGracePeriod',
+      s => ({ ...s, modelLoadS: l, gracePeriodS: g }), /modelLoadTime \(.*\) and healthCheckGracePeriod \(.*\) both set the grace period/)),
+    fc.oneof(fc.constant(0), fc.integer({ min: 4001, max: 1e6 })).map(t => m(`idleTimeout ${t} s`, s => ({ ...alb(s), idleTimeoutS: t }),
+      new RegExp(`idleTimeout must be a whole number between 1 and 4000 seconds, got ${t}`))),
+    fc.oneof(fc.integer({ min: 0, max: 29 }), fc.integer({ min: 901, max: 1e6 })).map(t => m(`slowStart ${t} s`, s => ({ ...alb(s), slowStartS: t }),
+      new RegExp(`slowStart must be a whole number between 30 and 900 seconds, got ${t}`))),
+    fc.oneof(fc.integer({ min: -100, max: 0 }), fc.integer({ min: 101, max: 1e4 })).map(t => m(`predictiveScaling.targetUtilizationPercent ${t}`,
+      s => ({ ...s, predictive: { targetUtilizationPercent: t } }), new RegExp(`predictiveScaling\\.targetUtilizationPercent must be a whole number between 1 and 100, got ${t}`))),
+    fc.oneof(fc.integer({ min: 3600, max: 1e6 }).map(x => x * 1000), fc.integer({ min: 1, max: 3599999 }).filter(x => x % 1000 !== 0))
+      .map(ms => m(`predictiveScaling.schedulingBufferTime ${ms} ms`, s => ({ ...s, predictive: { bufferS: ms / 1000 } }),
+        /predictiveScaling\.schedulingBufferTime must be a whole number of seconds from 0 to 3599/)),
+    fc.oneof(fc.constantFrom('', '-api', 'Api', 'a_b', 'a.b', 'ä', 'x'.repeat(64)), fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,10}[A-Z_.][a-z0-9-]{0,5}$/))
+      .map(n => m(`serviceConnect.dnsName ${JSON.stringify(n.slice(0, 20))}`, s => ({ ...s, serviceConnect: { dnsName: n } }),
+        /serviceConnect\.dnsName must be 1–63 lowercase letters, digits and hyphens/)),
+    fc.oneof(fc.integer({ min: 65536, max: 1e6 }), fc.integer({ min: -100, max: 0 })).map(p => m(`serviceConnect.port ${p}`,
+      s => ({ ...s, serviceConnect: { dnsName: 'model', port: p } }), new RegExp(`serviceConnect\\.port must be a whole number between 1 and 65535, got ${p}`))),
+    fc.constant(m('allowServiceConnectFrom without serviceConnect', s => ({ ...s, serviceConnect: undefined, badClient: 'plain' }),
+      /allowServiceConnectFrom\('Test\/Client\/Service'\) needs serviceConnect/)),
+    fc.constant(m('allowServiceConnectFrom a client of another namespace', s => ({ ...s, serviceConnect: { dnsName: 'model' }, badClient: 'otherNamespace' }),
+      /the client service 'Test\/Client\/Service' is a Service Connect client of namespace .*, and a service joins one namespace only/)),
+    // The shared ARM provider holds at most 2 instances of one task of 2048 CPU units each.
+    fc.tuple(fc.constantFrom<Strategy>('rolling', 'blueGreen', 'canary', 'linear'), fc.integer({ min: 2, max: 50 })).map(([strategy, min]) =>
+      m(`a ${strategy} rollout at minTasks ${min} on a provider of 2 tasks`, s => ({
+        ...s,
+        capacity: { kind: 'ec2', provider: 'arm' },
+        placement: undefined,
+        container: {
+          ...s.container, resources: { cpu: 2048, memoryLimitMiB: 2048 }, sidecars: undefined, cpuArchitecture: undefined, gpuCount: undefined,
+        },
+        minTasks: min,
+        maxTasks: Math.max(min, s.maxTasks ?? 4),
+        rollout: { strategy },
+      }), new RegExp(`holds at most 1 task per instance x 2 instances = 2 tasks, but .*: ${strategy === 'rolling' ? min + 1 : 2 * min} tasks at minTasks ${min}`))),
+    fc.constantFrom<ManagedKind>('miArm', 'miX86', 'miGpu').map(managed => m(`placement on Managed Instances ${managed}`, s => ({
+      ...s,
+      capacity: { kind: 'managed', managed },
+      placement: true,
+      container: { ...s.container, gpuCount: undefined, volumes: undefined, resources: undefined, cpuArchitecture: undefined },
+    }), /placementStrategies \(1 given\) apply to EC2 capacity only; on ECS Managed Instances/)),
+  );
+
+  /** Valid specs on each Managed Instances capacity, with a container breaker of that capacity. */
+  const managedBroken = fc.constantFrom<ManagedKind>('miArm', 'miX86', 'miGpu').chain(managed => fc.tuple(
+    opt(modelStoreSpec).chain(store => serviceSpecOn([{ kind: 'managed', managed }, false, store])),
+    containerBreakers({ fargate: false, managed }),
+  )).map(([s, cb]) =>
+    [s, breaker<ServiceSpec>(cb.what, x => ({ ...x, container: cb.apply(x.container) }), cb.message)] as [ServiceSpec, Breaker<ServiceSpec>]);
+
   const containerBroken = fc.boolean().chain(fargate => fc.tuple(
     serviceSpec.filter(s => (fargate ? s.capacity !== undefined && isFargate(s.capacity) : s.capacity?.kind === 'ec2' && s.capacity.provider === 'arm')),
     containerBreakers({ fargate, provider: 'arm' }),
   )).map(([s, cb]) => [s, b(cb.what, x => ({ ...x, container: cb.apply(x.container) }))] as [ServiceSpec, Breaker<ServiceSpec>]);
 
+  // A modelLoadTime above 2147483587 s makes a grace period ECS refuses: the message names modelLoadTime, the prop
+  // the user set, not the grace period derived from it.
+  test('modelLoadTime too long: the refusal names modelLoadTime', () => {
+    fc.assert(fc.property(fc.integer({ min: 2147483647 - 59, max: Number.MAX_SAFE_INTEGER }), load => {
+      assertRejected(env => new InferenceService(env.stack, 'Inference', { cluster: env.cluster, image: IMAGE, modelLoadTime: Duration.seconds(load) }),
+        `modelLoadTime ${load} s`, /modelLoadTime must be a whole number between 0 and 2147483587 seconds/);
+    }), params(seed, 5));
+  });
+
   test('random invalid props are rejected with a ValidationError', () => {
-    fc.assert(fc.property(fc.oneof(fc.tuple(serviceSpec, broken), containerBroken), ([spec, br]) => {
+    const anyBroken = fc.oneof(fc.tuple(serviceSpec, broken), fc.tuple(serviceSpec, newFeatures), containerBroken, managedBroken);
+    fc.assert(fc.property(anyBroken, ([spec, br]) => {
       const bad = br.apply(spec);
       assertRejected(env => {
         const props = materialize(env, 'Inference', bad, br.what.endsWith('on a cluster without GPU capacity'));
-        new InferenceService(env.stack, 'Inference', props);
-      }, br.what);
+        const service = new InferenceService(env.stack, 'Inference', props);
+        if (bad.badClient) {
+          const client = new InferenceService(env.stack, 'Client', { cluster: env.cluster, image: IMAGE });
+          if (bad.badClient === 'otherNamespace') {
+            const other = new InferenceService(env.stack, 'OtherServer', { cluster: new WorkloadCluster(env.stack, 'OtherCluster'), image: IMAGE, serviceConnect: { dnsName: 'other' } });
+            other.allowServiceConnectFrom(client.service);
+          }
+          service.allowServiceConnectFrom(client.service);
+        }
+      }, br.what, br.message);
     }), params(seed, INVALID_RUNS));
   });
 });

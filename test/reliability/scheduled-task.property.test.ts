@@ -5,7 +5,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as fc from 'fast-check';
-import { acknowledgeUserEnvironment, assertRejected, assertValidBatches, batchOf, breaker, Breaker, brokenCapacity, CapacitySpec, capacitySpec, containerBreakers, containerSpec, ContainerSpec, Env, fileSeed, INVALID_RUNS, isFargate, materializeCapacity, materializeContainer, params } from './arbitraries';
+import { acknowledgeUserEnvironment, assertRejected, assertValidBatches, batchOf, breaker, Breaker, brokenCapacity, CapacitySpec, capacitySpec, capacityContainer, containerBreakers, containerSpec, ContainerSpec, Env, fileSeed, INVALID_RUNS, isFargate, ManagedKind, materializeCapacity, materializeContainer, params } from './arbitraries';
 import { buildQueue, buildTopic, suppressGuardRule } from '../../src/core/resources';
 import { ScheduledTask, ScheduledTaskProps } from '../../src/scheduled-task/scheduled-task';
 
@@ -77,13 +77,13 @@ const brokenCron: fc.Arbitrary<{ what: string; expression: string }> = fc.oneof(
     .map(([m, h, d, w]) => ({ what: 'both day-of-month and day-of-week', expression: `cron(${m} ${h} ${d} * ${w} *)` })),
 );
 
-const taskSpec: fc.Arbitrary<TaskSpec> = opt(capacitySpec(['arm', 'x86', 'gpu'])).chain(capacity => {
-  const fargate = isFargate(capacity);
-  const provider = capacity?.kind === 'ec2' ? capacity.provider : undefined;
+/** Valid specs on one capacity (undefined: the construct's default). */
+const taskSpecOn = (capacity: CapacitySpec | undefined): fc.Arbitrary<TaskSpec> => {
   return fc.record({
     capacity: fc.constant(capacity),
-    container: containerSpec({ fargate, provider }),
-    placement: fargate ? fc.constant(undefined) : opt(fc.boolean()),
+    container: containerSpec(capacityContainer(capacity)),
+    // Placement applies to EC2 providers only (refused on Fargate and Managed Instances).
+    placement: capacity?.kind === 'ec2' ? opt(fc.boolean()) : fc.constant(undefined),
     schedule: scheduleSpec,
     enabled: opt(fc.boolean()),
     windowMinutes: opt(fc.integer({ min: 1, max: 1440 })),
@@ -106,7 +106,9 @@ const taskSpec: fc.Arbitrary<TaskSpec> = opt(capacitySpec(['arm', 'x86', 'gpu'])
     startDay: s.schedule.kind === 'at' ? undefined : s.startDay,
     endAfterDays: s.schedule.kind === 'at' ? undefined : s.endAfterDays,
   }));
-});
+};
+
+const taskSpec: fc.Arbitrary<TaskSpec> = opt(capacitySpec(['arm', 'x86', 'gpu'], ['miArm', 'miX86', 'miGpu'])).chain(taskSpecOn);
 
 function schedule(s: ScheduleSpec): scheduler.ScheduleExpression {
   switch (s.kind) {
@@ -214,6 +216,12 @@ describe('ScheduledTask properties', () => {
       placement: true,
       container: { ...s.container, gpuCount: undefined, volumes: undefined, resources: undefined, cpuArchitecture: undefined },
     }))),
+    fc.constantFrom<ManagedKind>('miArm', 'miX86', 'miGpu').map(managed => breaker<TaskSpec>(`placement on Managed Instances ${managed}`, s => ({
+      ...s,
+      capacity: { kind: 'managed', managed },
+      placement: true,
+      container: { ...s.container, gpuCount: undefined, volumes: undefined, resources: undefined, cpuArchitecture: undefined },
+    }), /placement(Strategies|Constraints) \(1 given\) apply to EC2 capacity only; on ECS Managed Instances, ECS places tasks by its own algorithm/)),
   );
 
   const containerBroken = fc.boolean().chain(fargate => fc.tuple(
@@ -221,18 +229,24 @@ describe('ScheduledTask properties', () => {
     containerBreakers({ fargate, provider: 'arm' }),
   ));
 
+  /** Valid specs on each Managed Instances capacity, with a container breaker of that capacity (the refusal names the prop and the provider). */
+  const managedBroken = fc.constantFrom<ManagedKind>('miArm', 'miX86', 'miGpu').chain(managed => fc.tuple(
+    taskSpecOn({ kind: 'managed', managed }),
+    containerBreakers({ fargate: false, managed }),
+  ));
+
   test('random invalid props are rejected with a ValidationError', () => {
     fc.assert(fc.property(fc.oneof(
       fc.tuple(taskSpec, broken),
-      containerBroken.map(([s, b]) =>
-        [s, breaker<TaskSpec>(b.what, t => ({ ...t, container: b.apply(t.container) }))] as [TaskSpec, Breaker<TaskSpec>]),
+      fc.oneof(containerBroken, managedBroken).map(([s, b]) =>
+        [s, breaker<TaskSpec>(b.what, t => ({ ...t, container: b.apply(t.container) }), b.message)] as [TaskSpec, Breaker<TaskSpec>]),
     ), ([spec, b]) => {
       const bad = b.apply(spec);
       assertRejected(env => {
         const fifo = (bad.deadLetterQueue as string) === 'fifo';
         const props = materialize(env, 'Task', fifo ? { ...bad, deadLetterQueue: undefined } : bad);
         new ScheduledTask(env.stack, 'Task', fifo ? { ...props, deadLetterQueue: new sqs.Queue(env.stack, 'Fifo', { fifo: true }) } : props);
-      }, b.what);
+      }, b.what, b.message);
     }), params(seed, INVALID_RUNS));
   });
 });

@@ -6,7 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as fc from 'fast-check';
 import { assertRejected, assertValidBatches, batchOf, Breaker, breaker, Env, fileSeed, INVALID_RUNS, logRetention, params } from './arbitraries';
-import { AsgCapacityOptions, WorkloadCluster, WorkloadClusterProps } from '../../src';
+import { AsgCapacityOptions, ManagedInstancesOptions, WorkloadCluster, WorkloadClusterProps } from '../../src';
 
 const seed = fileSeed('workload-cluster.property.test.ts');
 
@@ -51,6 +51,25 @@ interface ClusterSpec {
   removalPolicy?: Removal;
   accessLogs?: boolean;
   capacities: AsgSpec[];
+  managed?: ManagedSpec[];
+}
+
+/** Props of `addManagedInstances` (instance types named in `allowed` / `excluded` match the architecture and GPUs). */
+interface ManagedSpec {
+  arch?: 'arm' | 'x86';
+  minVCpus?: number;
+  maxVCpus?: number;
+  minMemoryMiB?: number;
+  maxMemoryMiB?: number;
+  minGpus?: number;
+  maxGpus?: number;
+  nvidia?: boolean;
+  allowed?: string[];
+  excluded?: string[];
+  spot?: boolean;
+  storageSizeGiB?: number;
+  detailedMonitoring?: boolean;
+  capacityProviderName?: string;
 }
 
 const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
@@ -88,6 +107,43 @@ const asgSpec: fc.Arbitrary<AsgSpec> = fc.constantFrom<Arch>('arm', 'x86', 'gpu'
   capacityProviderName: r.capacityProviderName,
 })));
 
+const MANAGED_TYPES = { arm: ['m7g.*', 'c7g.large', 'r7g.xlarge'], x86: ['m7i.*', 'c7i.large', 'm6a.xlarge'], gpu: ['g5.xlarge', 'g6.xlarge', 'g5.2xlarge'] };
+
+const managedSpec: fc.Arbitrary<ManagedSpec> = fc.record({
+  arch: fc.constantFrom('arm' as const, 'x86' as const),
+  vcpus: fc.tuple(fc.integer({ min: 1, max: 1024 }), fc.integer({ min: 1, max: 1024 })),
+  memory: fc.tuple(fc.integer({ min: 512, max: 1048576 }), opt(fc.integer({ min: 512, max: 1048576 }))),
+  gpus: opt(fc.tuple(fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 16 }))),
+  nvidia: fc.boolean(),
+  types: opt(fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 3 }))),
+  spot: opt(fc.boolean()),
+  storageSizeGiB: opt(fc.integer({ min: 1, max: 16384 })),
+  detailedMonitoring: opt(fc.boolean()),
+  capacityProviderName: opt(fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/).filter(n => !/^(aws|ecs|fargate)/.test(n))),
+}, { requiredKeys: [] }).map(r => {
+  // GPU instances are x86_64 here (ARM64 with GPUs is refused).
+  const gpus = r.gpus ? [Math.min(...r.gpus), Math.max(...r.gpus)] : undefined;
+  const arch = gpus ? 'x86' : r.arch;
+  const list = MANAGED_TYPES[gpus ? 'gpu' : arch ?? 'arm'].slice(0, r.types?.[1] ?? 0);
+  return {
+    arch,
+    minVCpus: r.vcpus ? Math.min(...r.vcpus) : undefined,
+    maxVCpus: r.vcpus ? Math.max(...r.vcpus) : undefined,
+    minMemoryMiB: r.memory ? Math.min(r.memory[0], r.memory[1] ?? r.memory[0]) : undefined,
+    maxMemoryMiB: r.memory?.[1] !== undefined ? Math.max(r.memory[0], r.memory[1]) : undefined,
+    minGpus: gpus?.[0],
+    maxGpus: gpus?.[1],
+    nvidia: gpus ? r.nvidia : undefined,
+    // allowed or excluded, never both (EC2 takes one); only GPU types are allowed with GPUs.
+    allowed: r.types?.[0] === true ? list : undefined,
+    excluded: r.types?.[0] === false && !gpus ? list : undefined,
+    spot: r.spot,
+    storageSizeGiB: r.storageSizeGiB,
+    detailedMonitoring: r.detailedMonitoring,
+    capacityProviderName: r.capacityProviderName,
+  };
+});
+
 const clusterSpec: fc.Arbitrary<ClusterSpec> = fc.record({
   imported: opt(fc.record({ existingCluster: opt(fc.boolean()) }, { requiredKeys: [] })),
   natGateways: opt(fc.integer({ min: 0, max: 2 })),
@@ -101,6 +157,7 @@ const clusterSpec: fc.Arbitrary<ClusterSpec> = fc.record({
   removalPolicy: opt(fc.constantFrom<Removal>('RETAIN', 'DESTROY', 'RETAIN_ON_UPDATE_OR_DELETE')),
   accessLogs: opt(fc.boolean()),
   capacities: fc.array(asgSpec, { maxLength: 3 }),
+  managed: opt(fc.array(managedSpec, { minLength: 1, maxLength: 1 })),
 }, { requiredKeys: ['capacities'] }).map(c => ({
   ...c,
   natGateways: c.imported ? undefined : c.natGateways,
@@ -109,6 +166,7 @@ const clusterSpec: fc.Arbitrary<ClusterSpec> = fc.record({
   containerInsights: c.imported?.existingCluster ? undefined : c.containerInsights,
   // addAsgCapacity needs a cluster created by WorkloadCluster.
   capacities: c.imported?.existingCluster ? [] : c.capacities,
+  managed: c.imported?.existingCluster ? undefined : c.managed,
 }));
 
 function clusterProps(env: Env, id: string, c: ClusterSpec): WorkloadClusterProps {
@@ -167,9 +225,30 @@ function asgOptions(a: AsgSpec, suffix: string): AsgCapacityOptions {
   };
 }
 
+function managedOptions(m: ManagedSpec, suffix: string): ManagedInstancesOptions {
+  return {
+    cpuArchitecture: m.arch ? (m.arch === 'arm' ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64) : undefined,
+    minVCpus: m.minVCpus,
+    maxVCpus: m.maxVCpus,
+    minMemoryMiB: m.minMemoryMiB,
+    maxMemoryMiB: m.maxMemoryMiB,
+    minGpus: m.minGpus,
+    maxGpus: m.maxGpus,
+    gpuManufacturer: m.nvidia ? ec2.AcceleratorManufacturer.NVIDIA : undefined,
+    allowedInstanceTypes: m.allowed,
+    excludedInstanceTypes: m.excluded,
+    spot: m.spot,
+    storageSizeGiB: m.storageSizeGiB,
+    detailedMonitoring: m.detailedMonitoring,
+    // Capacity provider names are unique per account: suffixed.
+    capacityProviderName: m.capacityProviderName !== undefined ? `${m.capacityProviderName}-${suffix}` : undefined,
+  };
+}
+
 function build(env: Env, id: string, c: ClusterSpec): WorkloadCluster {
   const cluster = new WorkloadCluster(env.stack, id, clusterProps(env, id, c));
   c.capacities.forEach((a, i) => cluster.addAsgCapacity(`Asg${i}`, asgOptions(a, `${id}${i}`)));
+  c.managed?.forEach((m, i) => cluster.addManagedInstances(`Managed${i}`, managedOptions(m, `${id}m${i}`)));
   if (c.accessLogs) void cluster.accessLogsBucket;
   return cluster;
 }
@@ -191,6 +270,44 @@ describe('WorkloadCluster properties', () => {
       caps.splice(Math.min(at, caps.length), 0, change(a));
       return { cluster: { ...own(x.cluster), capacities: caps } };
     }));
+
+  /** Props that need the VPC this construct creates (or a cluster it creates). */
+  const ownVpcOnly = { natGateways: undefined, restrictDefaultSecurityGroup: undefined, flowLogRetention: undefined, containerInsights: undefined };
+
+  /** Managed Instances breakers: each refusal names the prop and the value. */
+  const miB = (what: string, change: (m: ManagedSpec) => ManagedSpec, message: RegExp) => managedSpec.map(m =>
+    breaker<Bad>(what, x => ({ cluster: { ...own(x.cluster), managed: [...x.cluster.managed ?? [], change(m)] } }), message));
+  const managedBroken: fc.Arbitrary<Breaker<Bad>> = fc.oneof(
+    fc.oneof(fc.integer({ min: 1025, max: 1e6 }), fc.integer({ min: -10, max: 0 })).chain(v => miB(`minVCpus ${v}`, m => ({ ...m, minVCpus: v, maxVCpus: 1024 }),
+      new RegExp(`minVCpus must be a whole number between 1 and 1024, got ${v}`))),
+    fc.oneof(fc.integer({ min: 1025, max: 1e6 }), fc.integer({ min: -10, max: 0 })).chain(v => miB(`maxVCpus ${v}`, m => ({ ...m, minVCpus: 1, maxVCpus: v }),
+      new RegExp(`maxVCpus must be a whole number between 1 and 1024, got ${v}`))),
+    fc.integer({ min: 2, max: 1024 }).chain(v => miB(`minVCpus ${v} > maxVCpus ${v - 1}`, m => ({ ...m, minVCpus: v, maxVCpus: v - 1 }),
+      new RegExp(`minVCpus \\(${v}\\) must not exceed maxVCpus \\(${v - 1}\\)`))),
+    fc.oneof(fc.integer({ min: 0, max: 511 }), fc.integer({ min: 33554433, max: 1e9 })).chain(v => miB(`minMemoryMiB ${v}`, m => ({ ...m, minMemoryMiB: v, maxMemoryMiB: undefined }),
+      new RegExp(`minMemoryMiB must be a whole number between 512 and 33554432, got ${v}`))),
+    fc.integer({ min: 513, max: 1048576 }).chain(v => miB(`minMemoryMiB ${v} > maxMemoryMiB ${v - 1}`, m => ({ ...m, minMemoryMiB: v, maxMemoryMiB: v - 1 }),
+      new RegExp(`minMemoryMiB \\(${v}\\) must not exceed maxMemoryMiB \\(${v - 1}\\)`))),
+    fc.oneof(fc.integer({ min: 17, max: 1000 }), fc.integer({ min: -10, max: -1 })).chain(v => miB(`minGpus ${v}`, m => ({ ...m, arch: 'x86', minGpus: v, maxGpus: undefined, allowed: undefined }),
+      new RegExp(`minGpus must be a whole number between 0 and 16, got ${v}`))),
+    fc.integer({ min: 2, max: 16 }).chain(v => miB(`minGpus ${v} > maxGpus ${v - 1}`, m => ({ ...m, arch: 'x86', minGpus: v, maxGpus: v - 1, allowed: undefined }),
+      new RegExp(`minGpus \\(${v}\\) must not exceed maxGpus \\(${v - 1}\\)`))),
+    fc.oneof(fc.constant(0), fc.integer({ min: 16385, max: 1e6 })).chain(v => miB(`storageSizeGiB ${v}`, m => ({ ...m, storageSizeGiB: v }),
+      new RegExp(`storageSizeGiB must be a whole number between 1 and 16384, got ${v}`))),
+    fc.constantFrom('aws', 'ecs', 'fargate').chain(p => miB(`capacityProviderName starting with ${p}`, m => ({ ...m, capacityProviderName: `${p}-managed` }),
+      new RegExp(`capacityProviderName '${p}-managed' starts with '${p}', a prefix ECS reserves`))),
+    fc.constantFrom('a b', 'a/b', 'a.b', 'ä').chain(n => miB(`capacityProviderName ${JSON.stringify(n)}`, m => ({ ...m, capacityProviderName: n }),
+      /capacityProviderName '.*' contains '.*', but it may only contain/)),
+    miB('gpuManufacturer with minGpus 0', m => ({ ...m, minGpus: undefined, maxGpus: undefined, nvidia: true }),
+      /gpuManufacturer \(nvidia\) was given with minGpus 0/),
+    fc.integer({ min: 1, max: 16 }).chain(g => miB(`ARM64 with minGpus ${g}`, m => ({ ...m, arch: 'arm', minGpus: g, maxGpus: 16, allowed: undefined }),
+      new RegExp(`cpuArchitecture is ARM64 with minGpus ${g}, but this library runs GPU tasks on x86_64 only`))),
+    miB('allowedInstanceTypes with excludedInstanceTypes', m => ({ ...m, allowed: ['m7g.large'], excluded: ['t4g.*'] }),
+      /allowedInstanceTypes \(m7g\.large\) and excludedInstanceTypes \(t4g\.\*\) were both given/),
+    fc.constantFrom('m7i.large', 'c7g.large', 't3.micro').chain(t => miB(`allowedInstanceTypes ${t} without GPU with minGpus 1`,
+      m => ({ ...m, arch: 'x86', minGpus: 1, maxGpus: 1, allowed: ['g5.xlarge', t], excluded: undefined }),
+      new RegExp(`allowedInstanceTypes\\[1\\] '${t.replace('.', '\\.')}' has no GPU, but minGpus is 1`))),
+  );
 
   const broken: fc.Arbitrary<Breaker<Bad>> = fc.oneof(
     fc.constant(breaker<Bad>('cluster without vpc', x => ({ cluster: { ...x.cluster, imported: { existingCluster: true }, capacities: [] }, noVpc: true }))),
@@ -220,6 +337,14 @@ describe('WorkloadCluster properties', () => {
     fc.constantFrom('aws', 'ecs', 'fargate').chain(p => asgB(`capacityProviderName starting with ${p}`, a => ({ ...a, capacityProviderName: `${p}-provider` }))),
     fc.constantFrom('a b', 'a/b', 'a.b', 'ä', '').chain(n => asgB(`capacityProviderName ${JSON.stringify(n)}`, a => ({ ...a, capacityProviderName: n }))),
     fc.integer({ min: 256, max: 400 }).chain(n => asgB(`capacityProviderName of ${n} characters`, a => ({ ...a, capacityProviderName: 'p'.repeat(n) }))),
+    fc.constant(breaker<Bad>('addManagedInstances on an existing cluster', x => ({
+      cluster: { ...x.cluster, ...ownVpcOnly, imported: { existingCluster: true }, capacities: [], managed: [{}] },
+    }), /addManagedInstances\('Managed0'\) needs a cluster created by WorkloadCluster/)),
+    fc.constant(breaker<Bad>('addManagedInstances id used twice', x => ({
+      cluster: { ...own(x.cluster), managed: [] },
+      after: cl => { cl.addManagedInstances('Twice'); cl.addManagedInstances('Twice'); },
+    }), /addManagedInstances id 'Twice' is already used in this cluster/)),
+    managedBroken,
   );
 
   test('random invalid props are rejected with a ValidationError', () => {
@@ -230,8 +355,9 @@ describe('WorkloadCluster properties', () => {
         const cluster = new WorkloadCluster(env.stack, 'Cluster', x.noVpc ? { ...props, vpc: undefined } : props);
         // Broken names are given as they are (no suffix).
         x.cluster.capacities.forEach((a, i) => cluster.addAsgCapacity(`Asg${i}`, { ...asgOptions(a, ''), capacityProviderName: a.capacityProviderName }));
+        x.cluster.managed?.forEach((m, i) => cluster.addManagedInstances(`Managed${i}`, { ...managedOptions(m, ''), capacityProviderName: m.capacityProviderName }));
         x.after?.(cluster);
-      }, br.what);
+      }, br.what, br.message);
     }), params(seed, INVALID_RUNS));
   });
 });
