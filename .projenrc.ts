@@ -126,7 +126,7 @@ project.addTask('integ:deploy', {
 });
 
 // The whole suite with the property tests at CI's volume (about 160 valid and 150 invalid prop sets per
-// construct), outside CI; `npx projen test` runs a twentieth of the valid and a fifteenth of the invalid
+// construct), outside CI; `npx projen test` runs one batch of valid ones and a fifteenth of the invalid
 // ones to stay fast.
 // Coverage (and its 90 % gate) is collected where CI is set: it costs a third of the suite's time on
 // 2 cores, which the README's local test command cannot spare. (Steps with conditions: projen's task

@@ -676,12 +676,12 @@ const FULL_VOLUME = process.env.CI === 'true' || process.env.CI === '1';
 
 /**
  * Stacks of random valid specs per test file (3–5 specs each, 6–10 for the small daemon agents), so
- * ~160 prop sets per construct in CI (~8 locally), every stack checked by the cdk-nag packs and
+ * ~160 prop sets per construct in CI (~4 locally), every stack checked by the cdk-nag packs and
  * cfn-guard. `FC_VALID_BATCHES` overrides it (a nightly run can take more). Cost: cfn-guard dominates,
  * and it grows faster than the template (each rule scans every resource), so a few workloads per stack
  * on one cluster is cheapest per prop set: ~0.4 s each (measured for 1, 3, 6 and 12 queue workers per stack).
  */
-export const VALID_BATCHES = Number(process.env.FC_VALID_BATCHES || (FULL_VOLUME ? 40 : 2));
+export const VALID_BATCHES = Number(process.env.FC_VALID_BATCHES || (FULL_VOLUME ? 40 : 1));
 
 /** Random invalid prop sets per construct, each expected to be rejected. `FC_INVALID_RUNS` overrides it. */
 export const INVALID_RUNS = Number(process.env.FC_INVALID_RUNS || (FULL_VOLUME ? 150 : 10));
