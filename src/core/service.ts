@@ -69,7 +69,7 @@ export function resolveCapacity(
       'Create it with cluster.addAsgCapacity(...) on the same cluster.');
   }
   const managed = resolved.managedInstancesCapacity;
-  if (managed && !cluster.managedInstances.includes(managed)) {
+  if (managed && !cluster.managedInstances.some(m => m.capacityProvider === managed.capacityProvider)) {
     throw new ValidationError(scope,
       `capacity uses Managed Instances capacity provider '${managed.capacityProvider.node.path}', which was not added to cluster '${cluster.node.path}'. ` +
       'Create it with cluster.addManagedInstances(...) on the same cluster.');

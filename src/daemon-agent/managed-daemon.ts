@@ -146,7 +146,7 @@ export class ManagedDaemonAgent extends Construct implements iam.IGrantable {
         `capacity is ${props.capacity.kind}, but ECS Managed Daemons run on ECS Managed Instances only. ` +
         'Pass capacity: Capacity.managedInstances(cluster.addManagedInstances(...)), or use DaemonAgent on Auto Scaling group capacity.');
     }
-    if (!props.cluster.managedInstances.includes(managed)) {
+    if (!props.cluster.managedInstances.some(m => m.capacityProvider === managed.capacityProvider)) {
       throw new ValidationError(this,
         `capacity uses Managed Instances capacity provider '${managed.capacityProvider.node.path}', which was not added to cluster '${props.cluster.node.path}'. ` +
         'Create it with cluster.addManagedInstances(...) on the same cluster.');

@@ -389,3 +389,12 @@ describe('one addManagedInstances call runs the worker, a GPU inference service 
     await expectDeployable(app().stack);
   });
 });
+
+test('a copy of the handle (as jsii hands a struct over from Python, Java or .NET) is accepted', () => {
+  const stack = newStack();
+  const cluster = new WorkloadCluster(stack, 'Cluster');
+  const managed = cluster.addManagedInstances('Managed');
+  const copy = { ...managed };
+  expect(() => new BatchQueueWorker(stack, 'Worker', { cluster, image: IMAGE, maxTasks: 2, capacity: Capacity.managedInstances(copy) })).not.toThrow();
+  expect(() => new ManagedDaemonAgent(stack, 'Agent', { cluster, image: IMAGE, capacity: Capacity.managedInstances(copy), memoryReservationMiB: 64 })).not.toThrow();
+});
