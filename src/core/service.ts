@@ -128,15 +128,11 @@ export function allowNfs(tasks: ec2.Connections, volumes: BoundVolume[], descrip
 }
 
 /**
- * Wires the volumes of a service's tasks that need more than the task definition:
- * - an EBS volume: an `ecs.ServiceManagedVolume` with an infrastructure role of the service's own
- *   (least privilege, see `ebsInfrastructureRole`); the service is created after the role and its
- *   policy and deleted before them, so ECS can still detach and delete the volumes of the last tasks;
- * - an FSx for Windows File Server share: SMB (445) to the file system's security groups from the
- *   security groups of the EC2 instances of the capacity provider (the Windows host, not the task,
- *   maps the share and hands it to the container);
- * - an S3 Files file system: NFS (2049) from the tasks to its mount targets, created before the service.
- * Ingress rules are remote rules, placed in the tasks' stack like `allowNfs`.
+ * Wires the volumes of a service's tasks that need more than the task definition: an EBS volume gets
+ * an `ecs.ServiceManagedVolume` with an infrastructure role of the service's own (least privilege,
+ * see `ebsInfrastructureRole`); the service is created after the role and its policy and deleted
+ * before them, so ECS can still detach and delete the volumes of the last tasks. FSx and S3 Files
+ * volumes are wired by `attachTaskVolumes`.
  * @internal
  */
 export function attachServiceVolumes(service: ecs.BaseService, cluster: WorkloadCluster, task: WorkloadTask, capacity: Capacity): void {
@@ -147,15 +143,33 @@ export function attachServiceVolumes(service: ecs.BaseService, cluster: Workload
       `${ebs.map(v => `${v.prop} '${v.volume!.name}'`).join(' and ')} are EBS volumes, but ECS attaches one EBS volume per task. ` +
       'Keep one (size it for both uses, with a directory each).');
   }
+  for (const v of ebs) {
+    const role = ebsInfrastructureRole(workload, 'EbsInfrastructureRole', cluster, v.ebs!.snapshotId);
+    service.addVolume(new ecs.ServiceManagedVolume(workload, 'EbsVolume', {
+      name: v.volume!.name,
+      managedEBSVolume: serviceManagedEbsConfiguration(v.ebs!, role, cluster),
+    }));
+    service.node.addDependency(role);
+    _markAttached(v);
+  }
+  attachTaskVolumes(service, service.connections, task, capacity);
+}
+
+/**
+ * Opens the network paths of the shared file systems a workload's tasks mount, for whatever starts
+ * them (`starter`: a service or a schedule):
+ * - an FSx for Windows File Server share: SMB (445) to the file system's security groups from the
+ *   security groups of the EC2 instances of the capacity provider (the Windows host, not the task,
+ *   maps the share and hands it to the container);
+ * - an S3 Files file system: NFS (2049) from the tasks (`tasks`) to its mount targets, which are
+ *   created before the starter when both are in one stack.
+ * Ingress rules are remote rules, placed in the tasks' stack like `allowNfs`. EBS volumes are left to
+ * `attachServiceVolumes`: ECS attaches them to the tasks of REPLICA services only.
+ * @internal
+ */
+export function attachTaskVolumes(starter: IConstruct, tasks: ec2.Connections, task: WorkloadTask, capacity: Capacity): void {
+  const workload = starter.node.scope as Construct;
   for (const v of task.volumes) {
-    if (v.ebs) {
-      const role = ebsInfrastructureRole(workload, 'EbsInfrastructureRole', cluster, v.ebs.snapshotId);
-      service.addVolume(new ecs.ServiceManagedVolume(workload, 'EbsVolume', {
-        name: v.volume!.name,
-        managedEBSVolume: serviceManagedEbsConfiguration(v.ebs, role, cluster),
-      }));
-      service.node.addDependency(role);
-    }
     if (v.smbTo) {
       const hosts = capacity.provider?.autoScalingGroup.connections.securityGroups ?? [];
       for (const fileSystemGroup of v.smbTo) {
@@ -163,15 +177,16 @@ export function attachServiceVolumes(service: ecs.BaseService, cluster: Workload
           fileSystemGroup.addIngressRule(host, ec2.Port.tcp(445), `SMB from the container instances of ${workload.node.path} (volume ${v.volume!.name})`, true);
         }
       }
+      _markAttached(v);
     }
     if (v.s3Files) {
       for (const mountTargetGroup of v.s3Files.connections.securityGroups) {
-        for (const taskGroup of service.connections.securityGroups) {
+        for (const taskGroup of tasks.securityGroups) {
           mountTargetGroup.addIngressRule(taskGroup, ec2.Port.tcp(2049), `NFS from the tasks of ${workload.node.path} (volume ${v.volume!.name})`, true);
         }
       }
-      if (Stack.of(v.s3Files) === Stack.of(service)) service.node.addDependency(v.s3Files.mountTargetsAvailable);
+      if (Stack.of(v.s3Files) === Stack.of(starter)) starter.node.addDependency(v.s3Files.mountTargetsAvailable);
+      _markAttached(v);
     }
-    _markAttached(v);
   }
 }

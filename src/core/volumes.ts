@@ -222,7 +222,7 @@ export interface BoundVolume {
   readonly s3Files?: S3FilesFileSystem;
 }
 
-/** Bound volumes a workload has wired (`attachServiceVolumes`); the others fail synthesis. */
+/** Bound volumes a workload has wired (`attachServiceVolumes`, `attachTaskVolumes`); the others fail synthesis. */
 const attached = new WeakSet<BoundVolume>();
 
 /** @internal Marks a bound volume as wired by its workload. */
@@ -496,8 +496,8 @@ export class WorkloadVolume {
 }
 
 /**
- * Fails synthesis unless the workload wired the volume (`attachServiceVolumes`): EBS volumes need a
- * service to attach them, FSx and S3 Files volumes a network rule from the tasks.
+ * Fails synthesis unless the workload wired the volume (`attachServiceVolumes`, `attachTaskVolumes`): EBS
+ * volumes need a REPLICA service to attach them, FSx and S3 Files volumes a network rule from the tasks.
  */
 function requireAttachment(scope: IConstruct, bound: BoundVolume): void {
   scope.node.addValidation({
@@ -505,13 +505,13 @@ function requireAttachment(scope: IConstruct, bound: BoundVolume): void {
       if (attached.has(bound)) return [];
       const v = bound.volume!;
       if (bound.ebs) {
-        return [`${bound.prop} '${v.name}' is an EBS volume, which ECS attaches only to the tasks of an ECS service (BatchQueueWorker, InferenceService). ` +
-          'This construct starts its tasks otherwise (EventBridge Scheduler and DAEMON services pass no volume configuration here). ' +
+        return [`${bound.prop} '${v.name}' is an EBS volume, which ECS attaches only to the tasks of a REPLICA service (BatchQueueWorker, InferenceService). ` +
+          'EventBridge Scheduler passes no volume configuration to the tasks it starts, and ECS takes none for DAEMON services. ' +
           'Use WorkloadVolume.bindMount for task-scoped scratch space, or WorkloadVolume.efs for shared storage.'];
       }
-      return [`${bound.prop} '${v.name}' is an ${bound.smbTo ? 'FSx for Windows File Server' : 'S3 Files'} volume, but this construct does not open the ` +
-        `${bound.smbTo ? 'SMB (445)' : 'NFS (2049)'} path from its tasks to the file system yet, so they could not mount it. ` +
-        'Use the volume with a BatchQueueWorker or InferenceService.'];
+      return [`${bound.prop} '${v.name}' is an ${bound.smbTo ? 'FSx for Windows File Server' : 'S3 Files'} volume, but nothing opened the ` +
+        `${bound.smbTo ? 'SMB (445)' : 'NFS (2049)'} path from its tasks to the file system, so they could not mount it. ` +
+        'Mount it through a BatchQueueWorker, InferenceService, ScheduledTask or DaemonAgent, which open that path.'];
     },
   });
 }

@@ -12,7 +12,7 @@ import { graph } from '../core/dashboard';
 import { checkRange, isUnresolved, show, ValidationError } from '../core/errors';
 import { instanceCpuUnits, instanceMemoryMiB, largestInstance, smallestKnownInstance } from '../core/instance-types';
 import { suppressGuardRule } from '../core/resources';
-import { allowNfs, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
+import { allowNfs, attachTaskVolumes, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
 import { skipCreationStackTraces } from '../core/synthesis';
 import { buildWorkloadTask } from '../core/task-definition';
 import { checkAbsolute, WorkloadVolume } from '../core/volumes';
@@ -326,6 +326,7 @@ export class DaemonAgent extends Construct implements ec2.IConnectable, iam.IGra
       'The deployment circuit breaker counts failed tasks against a desired count, which a DAEMON service does not have.');
     allowNfs(this.connections, task.volumes, i => `NFS from the tasks of ${this.node.path} (volume ${i})`);
     startAfterDependencies(this.service, props.cluster, task);
+    attachTaskVolumes(this.service, this.connections, task, capacity);
 
     this.warn(props, networkMode, asg, sidecarMemory);
     this.acknowledgeOptIns(props, networkMode);

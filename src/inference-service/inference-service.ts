@@ -9,6 +9,7 @@ import * as efs from 'aws-cdk-lib/aws-efs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
@@ -24,7 +25,7 @@ import { WorkloadContainerOptions } from '../core/container-options';
 import { DashboardSection, graph } from '../core/dashboard';
 import { checkOrder, checkRange, isUnresolved, show, ValidationError } from '../core/errors';
 import { allowAlarmsToPublish, allowServiceToUseKey, buildTopic, checkRemovalPolicy, suppressGuardRule } from '../core/resources';
-import type { S3FilesFileSystem } from '../core/s3-files';
+import { S3FilesFileSystem } from '../core/s3-files';
 import { allowNfs, attachServiceVolumes, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
 import { claimServiceConnectName, connectClient, markServiceConnected, serviceConnectNamespace, serviceConnectTlsRole } from '../core/service-connect';
 import { skipCreationStackTraces } from '../core/synthesis';
@@ -51,6 +52,21 @@ export interface InferenceModelStoreOptions {
    * @default - an EFS model store
    */
   readonly s3Files?: S3FilesFileSystem;
+
+  /**
+   * An S3 bucket (versioned, as S3 Files requires) to load the models from: the construct creates an
+   * S3 Files file system on `bucketPrefix` of it in the cluster's VPC (`S3FilesFileSystem`, exposed as
+   * `s3FilesFileSystem`) and mounts it like `s3Files`. Linux tasks on Fargate or Managed Instances only.
+   * @default - no bucket: an EFS model store, or `s3Files`
+   */
+  readonly bucket?: s3.IBucket;
+
+  /**
+   * Key prefix of `bucket` that holds the models (e.g. `'models/'`); nothing outside it is visible to
+   * the tasks. Only with `bucket`.
+   * @default - the whole bucket
+   */
+  readonly bucketPrefix?: string;
 
   /**
    * An existing file system to mount. Its security group must be reachable from the tasks' subnets;
@@ -88,8 +104,10 @@ export interface InferenceModelStoreOptions {
   readonly throughputMode?: efs.ThroughputMode;
 
   /**
-   * What happens to a new file system when it leaves the stack (only without `fileSystem`).
-   * @default - the service's `removalPolicy` (RemovalPolicy.RETAIN unless set)
+   * What happens to a new file system when it leaves the stack (only without `fileSystem` and
+   * `s3Files`). With `bucket`, it applies to the S3 Files file system; the models stay in the bucket.
+   * @default - the service's `removalPolicy` (RemovalPolicy.RETAIN unless set) for EFS;
+   * RemovalPolicy.DESTROY for the S3 Files file system of `bucket`
    */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -390,6 +408,8 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
   public readonly fileSystem?: efs.IFileSystem;
   /** The EFS access point the tasks mount the model store through, if any. */
   public readonly accessPoint?: efs.IAccessPoint;
+  /** The S3 Files file system the construct created for `modelStore.bucket`, if any. */
+  public readonly s3FilesFileSystem?: S3FilesFileSystem;
   /**
    * The tasks' security group, without a default port: use it to let the tasks reach databases or
    * caches (`db.connections.allowDefaultPortFrom(inference)`). Clients reach the tasks only through
@@ -444,7 +464,24 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
     const capacity = resolveCapacity(this, cluster, props.capacity ?? this.gpuCapacity(props), Capacity.fargate(), props);
 
     // Model store (before the task so the volume is mounted by the task builder).
-    const s3Store = props.modelStore?.s3Files;
+    const bucketStore = props.modelStore?.bucket;
+    const s3Kind = props.modelStore?.s3Files ? 's3Files' : bucketStore ? 'bucket' : undefined;
+    if (s3Kind && (!(capacity.isFargate || capacity.isManagedInstances) || capacity.isFargateWindows)) {
+      throw new ValidationError(this,
+        `modelStore.${s3Kind} makes the model store an S3 Files file system, which ECS mounts only into Linux tasks on Fargate or Managed Instances, ` +
+        `but the service runs on ${capacity.isFargateWindows ? 'Fargate Windows' : 'EC2 Auto Scaling group capacity'}. ` +
+        'Run it on Capacity.fargate() or Capacity.managedInstances(...) (gpuCount alone picks GPU Managed Instances), or use an EFS model store (remove ' + s3Kind + ').');
+    }
+    if (bucketStore) {
+      this.s3FilesFileSystem = new S3FilesFileSystem(this, 'ModelStore', {
+        vpc: cluster.vpc,
+        bucket: bucketStore,
+        prefix: props.modelStore!.bucketPrefix,
+        vpcSubnets: props.vpcSubnets,
+        removalPolicy: props.modelStore!.removalPolicy,
+      });
+    }
+    const s3Store = props.modelStore?.s3Files ?? this.s3FilesFileSystem;
     const store = props.modelStore && !s3Store ? this.modelStore(props.modelStore, cluster, props.vpcSubnets, props.removalPolicy) : undefined;
     this.fileSystem = store?.fileSystem;
     this.accessPoint = store?.accessPoint;
@@ -1000,10 +1037,21 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
       checkRemovalPolicy(this, 'modelStore.removalPolicy', m.removalPolicy);
       checkAbsolute(this, 'modelStore.mountPath', m.mountPath);
       if (m.rootDirectory !== undefined) checkAbsolute(this, 'modelStore.rootDirectory', m.rootDirectory);
-      if (m.s3Files && (m.fileSystem || m.accessPoint || m.throughputMode !== undefined || m.removalPolicy !== undefined)) {
+      if (m.s3Files && m.bucket) {
         throw new ValidationError(this,
-          'modelStore.s3Files was given with EFS settings (fileSystem, accessPoint, throughputMode or removalPolicy), which do not apply to it. ' +
-          'Remove them, or remove s3Files for an EFS model store.');
+          'modelStore.s3Files and modelStore.bucket were both given, but the model store is one file system. Pass the S3FilesFileSystem, or the bucket (the construct then creates the file system), not both.');
+      }
+      if (m.bucketPrefix !== undefined && !m.bucket) {
+        throw new ValidationError(this,
+          `modelStore.bucketPrefix (${show(m.bucketPrefix)}) was given without modelStore.bucket. Give the bucket it belongs to, or remove bucketPrefix.`);
+      }
+      const s3Kind = m.s3Files ? 's3Files' : m.bucket ? 'bucket' : undefined;
+      const efsOnly = [m.fileSystem && 'fileSystem', m.accessPoint && 'accessPoint', m.throughputMode !== undefined && 'throughputMode',
+        m.s3Files && m.removalPolicy !== undefined && 'removalPolicy'].filter(Boolean);
+      if (s3Kind && efsOnly.length > 0) {
+        throw new ValidationError(this,
+          `modelStore.${s3Kind} was given with EFS settings (${efsOnly.join(', ')}), which do not apply to an S3 Files model store. ` +
+          `Remove them, or remove ${s3Kind} for an EFS model store.`);
       }
       if (m.accessPoint && !m.fileSystem) {
         throw new ValidationError(this,

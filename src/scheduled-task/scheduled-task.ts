@@ -25,7 +25,7 @@ import { checkName, checkRange, isUnresolved, show, ValidationError } from '../c
 import { ManagedInstancesLaunchTarget } from '../core/managed-instances';
 import { allowAlarmsToPublish, allowServiceToUseKey, buildQueue, buildTopic, checkRemovalPolicy, onlyRulePublishes, suppressGuardRule } from '../core/resources';
 import { WorkloadRole } from '../core/roles';
-import { allowNfs, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
+import { allowNfs, attachTaskVolumes, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
 import { skipCreationStackTraces } from '../core/synthesis';
 import { buildWorkloadTask } from '../core/task-definition';
 import { warn, WarningId } from '../core/warnings';
@@ -334,6 +334,7 @@ export class ScheduledTask extends Construct implements ec2.IConnectable, iam.IG
       end: props.end,
     });
     startAfterDependencies(this.schedule, cluster, task);
+    attachTaskVolumes(this.schedule, this.connections, task, this.capacity);
     this.failureRule.addTarget(new eventsTargets.SnsTopic(this.failureTopic, { message: this.failureMessage() }));
     allowAlarmsToPublish(this.failureTopic);
     // Our own topic takes failed runs from this rule only; a topic you give may serve other rules too.

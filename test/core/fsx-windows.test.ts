@@ -1,11 +1,15 @@
+import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Capacity, WorkloadCluster, WorkloadVolume, WorkloadVolumeKind } from '../../src';
 import { BatchQueueWorker } from '../../src/batch-queue-worker/batch-queue-worker';
 import { checkVolumesForPlatform, FsxWindowsVolumeOptions } from '../../src/core/volumes';
+import { DaemonAgent } from '../../src/daemon-agent/daemon-agent';
+import { ScheduledTask } from '../../src/scheduled-task/scheduled-task';
 import { newStack } from '../compliance';
 import { stackTemplates } from '../deploy-proof/graph';
 import { storageNetworkProblems } from '../deploy-proof/smb';
@@ -84,6 +88,83 @@ describe('a Windows batch job that reads a share on FSx for Windows File Server'
       if (r.Type === 'AWS::EC2::SecurityGroupIngress' && r.Properties.FromPort === 445) delete json.Resources[id];
     }
     expect(storageNetworkProblems(json)).toEqual([expect.stringMatching(/^\[hosts-to-fsx\] instances .* → FSx file system "fs-0123456789abcdef0": no ingress rule/)]);
+  });
+});
+
+describe('a scheduled Windows job and a Windows daemon agent mount the share too', () => {
+  const s = setup();
+  const share = (containerPath: string) => WorkloadVolume.fsxWindows({
+    containerPath, fileSystemId: FS_ID, fileSystemSecurityGroups: [s.fileSystemGroup], domain: 'corp.example.com', credentialsSecret: s.secret,
+  });
+  const job = new ScheduledTask(s.stack, 'NightlyReport', {
+    cluster: s.cluster,
+    image: WINDOWS_IMAGE,
+    schedule: scheduler.ScheduleExpression.rate(Duration.days(1)),
+    capacity: Capacity.ec2(s.windows),
+    cpu: 1024,
+    memoryLimitMiB: 2048,
+    volumes: [share('C:\\reports')],
+  });
+  const agent = new DaemonAgent(s.stack, 'Indexer', {
+    cluster: s.cluster,
+    image: WINDOWS_IMAGE,
+    capacityProvider: s.windows,
+    memoryReservationMiB: 128,
+    volumes: [share('C:\\share')],
+  });
+  const template = Template.fromStack(s.stack);
+
+  test('both task definitions mount the share read-only; only their execution roles read the credentials', () => {
+    for (const workload of [job, agent]) {
+      const td = template.toJSON().Resources[s.stack.getLogicalId(workload.taskDefinition.node.defaultChild as any)].Properties;
+      expect(td.Volumes).toEqual([expect.objectContaining({
+        Name: 'fsx',
+        FSxWindowsFileServerVolumeConfiguration: expect.objectContaining({ FileSystemId: FS_ID, RootDirectory: 'share' }),
+      })]);
+      expect(td.ContainerDefinitions[0].MountPoints).toEqual([expect.objectContaining({ SourceVolume: 'fsx', ReadOnly: true })]);
+    }
+  });
+
+  test('SMB (445) is opened once from the Windows container instances, where both run, and the SMB hop check passes', () => {
+    const rules = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress', { Properties: { GroupId: 'sg-0123456789abcdef0' } })) as any[];
+    const hostGroup = s.windows.autoScalingGroup.connections.securityGroups[0];
+    const host = { 'Fn::GetAtt': [s.stack.getLogicalId(hostGroup.node.defaultChild as any), 'GroupId'] };
+    expect(rules.map(r => [r.Properties.FromPort, r.Properties.SourceSecurityGroupId, r.Properties.Description])).toEqual([
+      [445, host, expect.stringMatching(/^SMB from the container instances of .*NightlyReport \(volume fsx\)$/)],
+    ]);
+    expect(storageNetworkProblems(stackTemplates(s.stack))).toEqual([]);
+    const json = template.toJSON();
+    for (const [id, r] of Object.entries<any>(json.Resources)) {
+      if (r.Type === 'AWS::EC2::SecurityGroupIngress' && r.Properties.FromPort === 445) delete json.Resources[id];
+    }
+    expect(storageNetworkProblems(json)).toEqual([
+      expect.stringMatching(/^\[hosts-to-fsx\] instances ClusterInstanceSecurityGroup\w+ → FSx file system "fs-0123456789abcdef0": no ingress rule/),
+      expect.stringMatching(/^\[hosts-to-fsx\] instances ClusterInstanceSecurityGroup\w+ → FSx file system "fs-0123456789abcdef0": no ingress rule/),
+    ]);
+  });
+
+  test.each<[string, (s: ReturnType<typeof setup>) => void]>([
+    ['ScheduledTask', t => new ScheduledTask(t.stack, 'Job', {
+      cluster: t.cluster,
+      image: WINDOWS_IMAGE,
+      schedule: scheduler.ScheduleExpression.rate(Duration.days(1)),
+      capacity: Capacity.ec2(t.windows),
+      cpu: 1024,
+      memoryLimitMiB: 2048,
+      volumes: [WorkloadVolume.ebs({ containerPath: 'C:\\scratch', sizeGiB: 100, fileSystemType: ecs.FileSystemType.NTFS })],
+    })],
+    ['DaemonAgent', t => new DaemonAgent(t.stack, 'Agent', {
+      cluster: t.cluster,
+      image: WINDOWS_IMAGE,
+      capacityProvider: t.windows,
+      memoryReservationMiB: 128,
+      volumes: [WorkloadVolume.ebs({ containerPath: 'C:\\scratch', sizeGiB: 100, fileSystemType: ecs.FileSystemType.NTFS })],
+    })],
+  ])('an EBS volume on a %s is refused: ECS attaches EBS to REPLICA services only', (_, build) => {
+    const t = setup();
+    build(t);
+    expect(() => Template.fromStack(t.stack)).toThrow(
+      /volumes\[0\] 'ebs' is an EBS volume, which ECS attaches only to the tasks of a REPLICA service \(BatchQueueWorker, InferenceService\)\. EventBridge Scheduler passes no volume configuration .* Use WorkloadVolume\.bindMount/);
   });
 });
 

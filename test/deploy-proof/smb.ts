@@ -1,8 +1,11 @@
 /**
- * Network hops of the storage volumes the NFS check of `network.ts` does not know:
- * - S3 Files: the tasks of a service → the mount targets of each S3 Files file system they mount, NFS 2049;
- * - FSx for Windows File Server: the container instances of the service's capacity providers (the
- *   Windows host maps the share over SMB and hands it to the container) → the file system, SMB 445.
+ * Network hops of the storage volumes the NFS check of `network.ts` does not know, for the tasks of
+ * ECS services and of EventBridge Scheduler schedules:
+ * - S3 Files: the tasks → the mount targets of each S3 Files file system they mount, NFS 2049;
+ * - FSx for Windows File Server: the container instances of the capacity providers the tasks run on
+ *   (the Windows host maps the share over SMB and hands it to the container) → the file system, SMB
+ *   445. A DAEMON service names no capacity provider: it runs on the instances of every provider
+ *   associated with its cluster.
  * A file system in the templates is checked with its security groups' rules; an imported one (given
  * by id) by the ingress rules the templates add to the security groups named for it.
  */
@@ -24,11 +27,10 @@ function keyOf(node: ResourceNode): string {
   return node.stackName ? `${node.stackName}/${node.logicalId}` : node.logicalId;
 }
 
-/** Security groups of the instances of the EC2 capacity providers an ECS service names. */
-function hostGroups(m: DeployModel, service: ResourceNode): ResourceNode[] {
+/** Security groups of the instances of EC2 capacity providers. */
+function hostGroups(m: DeployModel, providers: ResourceNode[]): ResourceNode[] {
   const out: ResourceNode[] = [];
-  for (const item of listOf(service.properties.CapacityProviderStrategy)) {
-    const provider = m.resolve(service.stackName, item?.CapacityProvider);
+  for (const provider of providers) {
     const asg = provider && m.resolve(provider.stackName, provider.properties.AutoScalingGroupProvider?.AutoScalingGroupArn);
     const spec = asg?.properties.LaunchTemplate ?? asg?.properties.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification;
     const lt = asg && m.resolve(asg.stackName, spec?.LaunchTemplateId);
@@ -36,6 +38,53 @@ function hostGroups(m: DeployModel, service: ResourceNode): ResourceNode[] {
       const sg = m.resolve(lt!.stackName, g);
       if (sg && !out.includes(sg)) out.push(sg);
     }
+  }
+  return out;
+}
+
+/** What starts tasks: its node, task definition, the tasks' security groups and the capacity providers they run on. */
+interface Starter {
+  readonly node: ResourceNode;
+  readonly what: string;
+  readonly taskDefinition?: ResourceNode;
+  readonly taskGroups: ResourceNode[];
+  readonly providers: ResourceNode[];
+}
+
+/** The `AWS::ECS::CapacityProvider` nodes of a list of references (FARGATE and the like are names, not nodes). */
+function providersOf(m: DeployModel, stackName: string, refs: unknown[]): ResourceNode[] {
+  return refs.map(ref => m.resolveOfType(stackName, ref, 'AWS::ECS::CapacityProvider')).filter((n): n is ResourceNode => n !== undefined);
+}
+
+function starters(m: DeployModel): Starter[] {
+  const out: Starter[] = [];
+  for (const service of m.ofType('AWS::ECS::Service')) {
+    const p = service.properties;
+    let providers = providersOf(m, service.stackName, listOf(p.CapacityProviderStrategy).map(item => item?.CapacityProvider));
+    if (p.SchedulingStrategy === 'DAEMON') {
+      const cluster = m.resolve(service.stackName, p.Cluster);
+      providers = m.ofType('AWS::ECS::ClusterCapacityProviderAssociations')
+        .filter(a => cluster && m.resolve(a.stackName, a.properties.Cluster) === cluster)
+        .flatMap(a => providersOf(m, a.stackName, listOf(a.properties.CapacityProviders)));
+    }
+    out.push({
+      node: service,
+      what: `ECS service ${service.logicalId}`,
+      taskDefinition: taskDefinitionOf(m, service),
+      taskGroups: groupsOf(m, service.stackName, p.NetworkConfiguration?.AwsvpcConfiguration?.SecurityGroups),
+      providers,
+    });
+  }
+  for (const schedule of m.ofType('AWS::Scheduler::Schedule')) {
+    const ecs = schedule.properties.Target?.EcsParameters;
+    if (!ecs) continue;
+    out.push({
+      node: schedule,
+      what: `schedule ${schedule.logicalId}`,
+      taskDefinition: m.resolveOfType(schedule.stackName, ecs.TaskDefinitionArn, 'AWS::ECS::TaskDefinition'),
+      taskGroups: groupsOf(m, schedule.stackName, ecs.NetworkConfiguration?.AwsvpcConfiguration?.SecurityGroups),
+      providers: providersOf(m, schedule.stackName, listOf(ecs.CapacityProviderStrategy).map(item => item?.CapacityProvider)),
+    });
   }
   return out;
 }
@@ -49,10 +98,8 @@ function groupsOf(m: DeployModel, stackName: string, refs: unknown): ResourceNod
 export function storageNetworkProblems(input: Templates): string[] {
   const m = new DeployModel(input);
   const problems: string[] = [];
-  for (const service of m.ofType('AWS::ECS::Service')) {
-    const td = taskDefinitionOf(m, service);
+  for (const { what, taskDefinition: td, taskGroups, providers } of starters(m)) {
     if (!td) continue;
-    const taskGroups = groupsOf(m, service.stackName, service.properties.NetworkConfiguration?.AwsvpcConfiguration?.SecurityGroups);
     for (const v of listOf(td.properties.Volumes)) {
       const s3files = v?.S3FilesVolumeConfiguration;
       if (s3files) {
@@ -60,14 +107,14 @@ export function storageNetworkProblems(input: Templates): string[] {
         if (!fs) continue;
         const targets = m.ofType('AWS::S3Files::MountTarget').filter(mt => m.resolve(mt.stackName, mt.properties.FileSystemId) === fs);
         if (targets.length === 0) {
-          problems.push(`[tasks-to-s3files] S3 Files file system ${fs.logicalId} has no mount target: the tasks of ${service.logicalId} cannot mount volume ${v.Name}.`);
+          problems.push(`[tasks-to-s3files] S3 Files file system ${fs.logicalId} has no mount target: the tasks of ${what} cannot mount volume ${v.Name}.`);
         }
         for (const mt of targets) {
           for (const dst of groupsOf(m, mt.stackName, mt.properties.SecurityGroups)) {
             for (const src of taskGroups) {
               const r = canReach(input, keyOf(src), keyOf(dst), 2049);
               if (!r.allowed) {
-                problems.push(`[tasks-to-s3files] tasks of ECS service ${service.logicalId} → S3 Files mount target ${mt.logicalId}: ${r.reason}. ` +
+                problems.push(`[tasks-to-s3files] tasks of ${what} → S3 Files mount target ${mt.logicalId}: ${r.reason}. ` +
                   'Tasks stop with "ResourceInitializationError" (mount.nfs4: Connection timed out).');
               }
             }
@@ -76,9 +123,9 @@ export function storageNetworkProblems(input: Templates): string[] {
       }
       const fsx = v?.FSxWindowsFileServerVolumeConfiguration;
       if (fsx) {
-        const hosts = hostGroups(m, service);
+        const hosts = hostGroups(m, providers);
         if (hosts.length === 0) {
-          problems.push(`[hosts-to-fsx] ECS service ${service.logicalId} mounts FSx volume ${v.Name} but runs on no EC2 capacity provider of the templates: ` +
+          problems.push(`[hosts-to-fsx] ${what} mounts FSx volume ${v.Name} but runs on no EC2 capacity provider of the templates: ` +
             'no Windows host maps the share.');
           continue;
         }
