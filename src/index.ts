@@ -13,6 +13,8 @@ export type { BindMountVolumeOptions, DockerVolumeOptions, EfsVolumeOptions, Fsx
 export type { EbsVolumeOptions } from './core/ebs-volumes';
 export { S3FilesFileSystem } from './core/s3-files';
 export type { S3FilesFileSystemProps } from './core/s3-files';
+export { FsxWindowsDeploymentType, FsxWindowsFileSystem } from './core/fsx-windows';
+export type { FsxWindowsFileSystemProps } from './core/fsx-windows';
 export { BatchQueueWorker } from './batch-queue-worker/batch-queue-worker';
 export type { BatchQueueWorkerProps } from './batch-queue-worker/batch-queue-worker';
 export { InferenceService, LoadBalancerType } from './inference-service/inference-service';
