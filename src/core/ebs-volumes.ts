@@ -21,8 +21,9 @@ export interface EbsVolumeOptions {
 
   /**
    * Size of each task's volume, in GiB: gp2/gp3 1–16384, io1/io2 4–16384, st1/sc1 125–16384,
-   * standard 1–1024. Required unless `snapshotId` is given (then the snapshot's size applies, or
-   * this size when larger).
+   * standard 1–1024 (the sizes ECS documents for the volumes it creates; EBS alone allows gp3 and
+   * io2 volumes of up to 65536 GiB). Required unless `snapshotId` is given (then the snapshot's
+   * size applies, or this size when larger).
    * @default - the snapshot's size
    */
   readonly sizeGiB?: number;
@@ -34,15 +35,18 @@ export interface EbsVolumeOptions {
   readonly volumeType?: ec2.EbsDeviceVolumeType;
 
   /**
-   * Provisioned IOPS: gp3 3000–16000 (at most 500 per GiB), io1 100–64000 (at most 50 per GiB),
+   * Provisioned IOPS: gp3 3000–80000 (at most 500 per GiB), io1 100–64000 (at most 50 per GiB),
    * io2 100–256000 (at most 1000 per GiB); required for io1 and io2, refused for the other types.
+   * EBS raised the gp3 maximum from 16000 to 80000 in September 2025; the ECS API reference still
+   * lists 16000 for the volumes ECS creates, which pass this value to EBS unchanged.
    * @default - 3000 for gp3 (the baseline, included in the price)
    */
   readonly iops?: number;
 
   /**
-   * Provisioned throughput of a gp3 volume, in MiB/s: 125–1000, at most 0.25 MiB/s per IOPS.
-   * Refused for other types.
+   * Provisioned throughput of a gp3 volume, in MiB/s: 125–2000, at most 0.25 MiB/s per IOPS.
+   * Refused for other types. EBS raised the maximum from 1000 to 2000 in September 2025; the ECS
+   * API reference still lists 1000.
    * @default - 125 for gp3 (the baseline, included in the price)
    */
   readonly throughputMiBps?: number;
@@ -75,15 +79,25 @@ export interface EbsVolumeOptions {
   readonly readOnly?: boolean;
 }
 
-/** Sizes, IOPS and throughput ECS documents for the volumes it attaches (`ServiceManagedEBSVolumeConfiguration`). */
+/**
+ * Sizes as the ECS API reference (`ServiceManagedEBSVolumeConfiguration`) lists them; aws-cdk-lib's
+ * `ecs.ServiceManagedVolume` refuses larger gp3 and io2 volumes too, although EBS now creates them.
+ */
 const SIZE_GIB: { [type: string]: [number, number] } = {
   gp2: [1, 16384], gp3: [1, 16384], io1: [4, 16384], io2: [4, 16384], st1: [125, 16384], sc1: [125, 16384], standard: [1, 1024],
 };
+/**
+ * IOPS as EBS `CreateVolume` takes them, which ECS calls with these values; the gp3 maximum is the
+ * one EBS raised in September 2025 (the ECS API reference still says 16000).
+ */
 const IOPS: { [type: string]: { range: [number, number]; perGiB: number } } = {
-  gp3: { range: [3000, 16000], perGiB: 500 },
+  gp3: { range: [3000, 80000], perGiB: 500 },
   io1: { range: [100, 64000], perGiB: 50 },
   io2: { range: [100, 256000], perGiB: 1000 },
 };
+/** gp3 throughput in MiB/s (`CreateVolume`: 125–2000, at most 0.25 MiB/s per provisioned IOPS). */
+const GP3_THROUGHPUT_MIBPS: [number, number] = [125, 2000];
+const GP3_THROUGHPUT_PER_IOPS = 0.25;
 
 /**
  * Checks an EBS volume's settings against the limits of EBS and ECS; every message names the prop,
@@ -131,13 +145,16 @@ export function checkEbsOptions(scope: IConstruct, prop: string, o: EbsVolumeOpt
     throw new ValidationError(scope,
       `${prop}.throughputMiBps is ${show(o.throughputMiBps)}, but only gp3 volumes take a provisioned throughput. Remove throughputMiBps, or use volumeType gp3.`);
   }
-  checkRange(scope, `${prop}.throughputMiBps`, o.throughputMiBps, 125, 1000, 'gp3 volumes attached by ECS take 125 to 1000 MiB/s.', { unit: 'MiB/s' });
+  const [minThroughput, maxThroughput] = GP3_THROUGHPUT_MIBPS;
+  checkRange(scope, `${prop}.throughputMiBps`, o.throughputMiBps, minThroughput, maxThroughput,
+    `gp3 volumes take ${minThroughput} to ${maxThroughput} MiB/s.`, { unit: 'MiB/s' });
   const provisionedIops = o.iops ?? 3000;
   const throughputKnown = o.throughputMiBps !== undefined && !isUnresolved(o.throughputMiBps) && !isUnresolved(provisionedIops);
-  if (throughputKnown && o.throughputMiBps! > provisionedIops / 4) {
+  if (throughputKnown && o.throughputMiBps! > provisionedIops * GP3_THROUGHPUT_PER_IOPS) {
     throw new ValidationError(scope,
-      `${prop}.throughputMiBps (${o.throughputMiBps}) is more than 0.25 MiB/s per IOPS of the volume's ${provisionedIops} IOPS (${provisionedIops / 4}), the most gp3 allows. ` +
-      `Raise iops to at least ${o.throughputMiBps! * 4} or lower throughputMiBps.`);
+      `${prop}.throughputMiBps (${o.throughputMiBps}) is more than ${GP3_THROUGHPUT_PER_IOPS} MiB/s per IOPS of the volume's ${provisionedIops} IOPS ` +
+      `(${provisionedIops * GP3_THROUGHPUT_PER_IOPS}), the most gp3 allows. ` +
+      `Raise iops to at least ${Math.ceil(o.throughputMiBps! / GP3_THROUGHPUT_PER_IOPS)} or lower throughputMiBps.`);
   }
   if (o.volumeInitializationRateMiBps !== undefined && o.snapshotId === undefined) {
     throw new ValidationError(scope,

@@ -16,14 +16,16 @@ export interface S3FilesFileSystemProps {
   readonly vpc: ec2.IVpc;
 
   /**
-   * The bucket the file system presents. S3 Files needs versioning on it (a bucket created in the
-   * app without `versioned: true` is refused).
+   * The bucket the file system presents: a general purpose bucket in the file system's Region, with
+   * versioning, encrypted with SSE-S3 or SSE-KMS. A bucket created in the app without
+   * `versioned: true`, with DSSE-KMS encryption, or in another Region is refused.
    */
   readonly bucket: s3.IBucket;
 
   /**
-   * Key prefix the file system presents as its root (e.g. `'models/'`). Nothing outside it is
-   * visible through the file system, and the roles here are granted on it only.
+   * Key prefix the file system presents as its root, ending in `/` (e.g. `'models/'`), at most 1024
+   * characters. Nothing outside it is visible through the file system, and the roles here are
+   * granted on it only.
    * @default - the whole bucket
    */
   readonly prefix?: string;
@@ -77,20 +79,9 @@ export class S3FilesFileSystem extends Construct implements ec2.IConnectable {
   constructor(scope: Construct, id: string, props: S3FilesFileSystemProps) {
     super(scope, id);
     const prefix = props.prefix ?? '';
-    if (!isUnresolved(prefix) && (prefix.startsWith('/') || prefix.split('/').includes('..'))) {
-      throw new ValidationError(this,
-        `prefix ${show(prefix)} must be an S3 key prefix: no leading '/' and no '..'. Write it as the keys start, e.g. 'models/'.`);
-    }
+    checkPrefix(this, prefix);
     checkRemovalPolicy(this, 'removalPolicy', props.removalPolicy);
-    const cfnBucket = props.bucket.node.defaultChild;
-    if (cfnBucket instanceof s3.CfnBucket) {
-      const versioning = Stack.of(this).resolve(cfnBucket.versioningConfiguration);
-      if (versioning?.status !== 'Enabled') {
-        throw new ValidationError(this,
-          `bucket '${props.bucket.node.path}' has no versioning, but S3 Files keeps the file system consistent with the bucket through object versions. ` +
-          'Create the bucket with versioned: true.');
-      }
-    }
+    checkBucket(this, props.bucket);
     this.bucket = props.bucket;
     this.prefix = prefix;
     const stack = Stack.of(this);
@@ -181,5 +172,58 @@ export class S3FilesFileSystem extends Construct implements ec2.IConnectable {
         { resource: objects, reason: 'Direct reads of the S3 Files client: any object under the file system\'s prefix, and nothing outside it.' },
       ]);
     }
+  }
+}
+
+/** The longest prefix `CreateFileSystem` takes. */
+const MAX_PREFIX_LENGTH = 1024;
+
+/**
+ * `CreateFileSystem` takes a prefix of at most 1024 characters that is empty or ends in '/'; a
+ * leading '/' or a '..' segment would name keys nobody writes. Tokens are skipped.
+ */
+function checkPrefix(scope: Construct, prefix: string): void {
+  if (isUnresolved(prefix)) return;
+  if (prefix.startsWith('/') || prefix.split('/').includes('..')) {
+    throw new ValidationError(scope,
+      `prefix ${show(prefix)} must be an S3 key prefix: no leading '/' and no '..'. Write it as the keys start, e.g. 'models/'.`);
+  }
+  if (prefix !== '' && !prefix.endsWith('/')) {
+    throw new ValidationError(scope,
+      `prefix ${show(prefix)} does not end in '/', which S3 Files requires of a prefix. Write it as ${show(`${prefix}/`)}.`);
+  }
+  if (prefix.length > MAX_PREFIX_LENGTH) {
+    throw new ValidationError(scope,
+      `prefix is ${prefix.length} characters long; S3 Files takes at most ${MAX_PREFIX_LENGTH}. Use a shorter prefix.`);
+  }
+}
+
+/**
+ * What S3 Files needs of the bucket (its prerequisites): versioning, SSE-S3 or SSE-KMS encryption,
+ * the file system's Region. Checked where the app defines the bucket or its Region.
+ */
+function checkBucket(scope: Construct, bucket: s3.IBucket): void {
+  const stack = Stack.of(scope);
+  const region = bucket.env.region;
+  if (!isUnresolved(region) && !isUnresolved(stack.region) && region !== stack.region) {
+    throw new ValidationError(scope,
+      `bucket '${bucket.node.path}' is in ${region}, but S3 Files presents only buckets of the file system's own Region (${stack.region}). ` +
+      `Create the file system in a stack in ${region}, or use a bucket in ${stack.region}.`);
+  }
+  const cfnBucket = bucket.node.defaultChild;
+  if (!(cfnBucket instanceof s3.CfnBucket)) return;
+  const versioning = stack.resolve(cfnBucket.versioningConfiguration);
+  if (versioning?.status !== 'Enabled') {
+    throw new ValidationError(scope,
+      `bucket '${bucket.node.path}' has no versioning, but S3 Files keeps the file system consistent with the bucket through object versions. ` +
+      'Create the bucket with versioned: true.');
+  }
+  const rules: any[] = stack.resolve(cfnBucket.bucketEncryption)?.serverSideEncryptionConfiguration ?? [];
+  const algorithms: string[] = rules.map(r => r?.serverSideEncryptionByDefault?.sseAlgorithm).filter((a): a is string => typeof a === 'string');
+  const unsupported = algorithms.find(a => a !== 'AES256' && a !== 'aws:kms');
+  if (unsupported !== undefined) {
+    throw new ValidationError(scope,
+      `bucket '${bucket.node.path}' is encrypted with ${show(unsupported)}, but S3 Files works only with buckets encrypted with SSE-S3 (AES256) or SSE-KMS (aws:kms). ` +
+      'Create the bucket with encryption: s3.BucketEncryption.KMS (or S3_MANAGED).');
   }
 }

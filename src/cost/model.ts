@@ -66,6 +66,7 @@ const USAGE_ONLY = new Set([
   'AWS::ECS::CapacityProvider', 'AWS::ECS::Cluster', 'AWS::ECS::ClusterCapacityProviderAssociations', 'AWS::ECS::Daemon',
   'AWS::ECS::DaemonTaskDefinition',
   'AWS::ECS::TaskDefinition', 'AWS::EFS::AccessPoint', 'AWS::EFS::FileSystem', 'AWS::EFS::MountTarget',
+  'AWS::S3Files::AccessPoint', 'AWS::S3Files::FileSystem', 'AWS::S3Files::MountTarget',
   'AWS::ElasticLoadBalancingV2::Listener', 'AWS::ElasticLoadBalancingV2::ListenerCertificate',
   'AWS::ElasticLoadBalancingV2::ListenerRule', 'AWS::ElasticLoadBalancingV2::TargetGroup', 'AWS::EC2::FlowLog',
   'AWS::Events::Rule', 'AWS::IAM::InstanceProfile', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::Policy', 'AWS::IAM::Role',
@@ -161,6 +162,7 @@ export function estimate(stacks: readonly StackTemplate[], prices: Prices = PRIC
       `Fargate Spot at the planning discount of ${prices.fargate.spotDiscount * 100}% ("up to"; the real discount varies); tasks split between Fargate and Fargate Spot by the strategy's base and weights.`,
       'Auto Scaling groups with a mixed instances policy launch their first override on demand (the "prioritized" default).',
       'Data transfer, NAT gateway and endpoint GBs, log volumes and storage are billed by use and not included.',
+      'EBS volumes that ECS creates for service tasks: one per running task, billed while the task runs; the volumes of the idle tasks are in the fixed cost.',
     ],
   };
 }
@@ -301,6 +303,14 @@ const HANDLERS: Record<string, Handler> = {
   },
   'AWS::EFS::FileSystem': (ctx, id) => {
     ctx.units.push({ logicalId: id, unit: 'GB-month stored', usd: ctx.app.prices.efsStandardGbMonth, what: 'EFS Standard storage; no minimum; throughput and transfers on top' });
+  },
+  'AWS::S3Files::FileSystem': (ctx, id) => {
+    const p = ctx.app.prices.s3Files;
+    ctx.units.push(
+      { logicalId: id, unit: 'GB-month stored', usd: p.highPerformanceGbMonth, what: 'S3 Files high-performance storage: the active data and metadata only; the bucket\'s own storage on top' },
+      { logicalId: id, unit: 'GB read', usd: p.readGb, what: 'S3 Files reads from high-performance storage; reads served straight from the bucket cost the S3 GET only' },
+      { logicalId: id, unit: 'GB written', usd: p.writeGb, what: 'S3 Files writes; the synchronization to the bucket adds its own reads and S3 requests' },
+    );
   },
 };
 
@@ -525,7 +535,99 @@ function idleTasks(ctx: Ctx, serviceId: string, props: any): { tasks: number; so
   return desired !== undefined ? { tasks: desired, source: 'DesiredCount' } : { tasks: 1, source: 'CloudFormation\'s default DesiredCount of 1' };
 }
 
+interface EbsVolumePrice {
+  /** USD per volume-month; `null` when its type has no price in the list. */
+  readonly usdPerMonth: number | null;
+  /** e.g. '200 GiB gp3, 6000 IOPS, 250 MiB/s' */
+  readonly label: string;
+}
+
+/** The monthly price of one EBS volume (`ManagedEBSVolume` of a service), or why it cannot be priced. */
+function ebsVolumePrice(prices: Prices, volume: any): EbsVolumePrice | string {
+  const e = prices.ebs;
+  const type: string = volume?.VolumeType ?? 'gp2';
+  const gib = num(volume?.SizeInGiB);
+  if (gib === undefined) {
+    return volume?.SnapshotId !== undefined ? 'its size comes from the snapshot (SizeInGiB not given)' : 'SizeInGiB is not a number';
+  }
+  const iops = num(volume?.Iops);
+  const throughput = num(volume?.Throughput);
+  const perf = [iops !== undefined ? `${iops} IOPS` : '', throughput !== undefined ? `${throughput} MiB/s` : ''].filter(Boolean);
+  const label = [`${gib} GiB ${type}`, ...perf].join(', ');
+  switch (type) {
+    case 'gp3':
+      return {
+        label,
+        usdPerMonth: gib * prices.ebsGp3GbMonth
+          + Math.max(0, (iops ?? 3000) - 3000) * e.gp3IopsMonth
+          + Math.max(0, (throughput ?? 125) - 125) * e.gp3ThroughputMiBpsMonth,
+      };
+    case 'gp2': return { label, usdPerMonth: gib * e.gp2GbMonth };
+    case 'io1': return iops === undefined ? 'io1 without a number of IOPS' : { label, usdPerMonth: gib * e.io1GbMonth + iops * e.io1IopsMonth };
+    case 'io2': {
+      if (iops === undefined) return 'io2 without a number of IOPS';
+      let rest = iops;
+      let floor = 0;
+      let iopsUsd = 0;
+      for (const tier of e.io2IopsMonthTiers) {
+        const inTier = Math.max(0, Math.min(rest, tier.upToIops - floor));
+        iopsUsd += inTier * tier.iopsMonth;
+        rest -= inTier;
+        floor = tier.upToIops;
+      }
+      return { label, usdPerMonth: gib * e.io2GbMonth + iopsUsd };
+    }
+    case 'st1': return { label, usdPerMonth: gib * e.st1GbMonth };
+    case 'sc1': return { label, usdPerMonth: gib * e.sc1GbMonth };
+    case 'standard': return { label, usdPerMonth: e.standardGbMonth === null ? null : gib * e.standardGbMonth };
+    default: return `volume type ${type} is not in the price list`;
+  }
+}
+
+/**
+ * EBS volumes ECS creates for a service: one per running task, billed while the task runs. The idle
+ * tasks' volumes are a fixed cost; each further task adds a volume for as long as it runs.
+ */
+function taskEbsVolumes(ctx: Ctx, id: string, props: any): void {
+  const p = ctx.app.prices;
+  const type = 'AWS::ECS::Service';
+  const volumes = (Array.isArray(props.VolumeConfigurations) ? props.VolumeConfigurations : [])
+    .map((v: any) => v?.ManagedEBSVolume).filter((v: any) => v !== undefined);
+  const { tasks, source } = idleTasks(ctx, id, props);
+  for (const volume of volumes) {
+    if (volume.VolumeInitializationRate !== undefined) {
+      ctx.notPriced.push(`${id} (${type}): the provisioned initialization rate of its EBS volumes is billed per GB of the snapshot ` +
+        'for every volume created; the snapshot size is not in the template');
+    }
+    const price = ebsVolumePrice(p, volume);
+    if (typeof price === 'string') {
+      ctx.notPriced.push(`${id} (${type}): the EBS volume of each task: ${price}`);
+      continue;
+    }
+    const hour = price.usdPerMonth === null ? null : price.usdPerMonth / p.hoursPerMonth;
+    ctx.units.push({
+      logicalId: id,
+      unit: 'task-hour (EBS volume)',
+      usd: hour,
+      what: `one ${price.label} EBS volume per running task (${usd(price.usdPerMonth)}/volume-month), created and deleted with the task`,
+    });
+    if (tasks > 0) {
+      ctx.fixed.push({
+        logicalId: id,
+        type,
+        what: `${tasks} task(s) (${source}) × one ${price.label} EBS volume`,
+        usdPerMonth: price.usdPerMonth === null ? null : tasks * price.usdPerMonth,
+      });
+    }
+  }
+}
+
 function ecsService(ctx: Ctx, id: string, props: any): void {
+  serviceTasks(ctx, id, props);
+  if (props.SchedulingStrategy !== 'DAEMON') taskEbsVolumes(ctx, id, props);
+}
+
+function serviceTasks(ctx: Ctx, id: string, props: any): void {
   const p = ctx.app.prices;
   const type = 'AWS::ECS::Service';
   const taskDefRef = ctx.target(props.TaskDefinition);

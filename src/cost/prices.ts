@@ -99,8 +99,37 @@ export const PRICES = {
     'g4dn.xlarge': null,
   } as Record<string, number | null>,
 
-  // https://www.saisci.com/aws/gp3-throughput-explained/ (last updated 2021-01-13; 3,000 IOPS and 125 MiB/s included)
+  // https://docs.aws.amazon.com/prescriptive-guidance/latest/optimize-costs-microsoft-workloads/ebs-migrate-gp2-gp3.html
+  // (gp3 table: 3,000 IOPS and 125 MiB/s included); same on https://www.saisci.com/aws/gp3-throughput-explained/
   ebsGp3GbMonth: 0.08,
+
+  /** EBS volumes other than gp3 storage; billed per second while the volume exists (60 s minimum). */
+  ebs: {
+    // https://docs.aws.amazon.com/prescriptive-guidance/latest/optimize-costs-microsoft-workloads/ebs-migrate-gp2-gp3.html
+    // (per provisioned IOPS-month over 3,000)
+    gp3IopsMonth: 0.005,
+    // same page (per provisioned MiB/s-month over 125)
+    gp3ThroughputMiBpsMonth: 0.04,
+    // same page (gp2 column)
+    gp2GbMonth: 0.1,
+    // https://aws.amazon.com/ebs/pricing/ (US East table as mirrored in public notes; the page's io1 example uses the same figures)
+    io1GbMonth: 0.125,
+    io1IopsMonth: 0.065,
+    // https://aws.amazon.com/ebs/pricing/ (as above)
+    io2GbMonth: 0.125,
+    // https://aws.amazon.com/ebs/pricing/ and https://aws.amazon.com/ebs/provisioned-iops/ (tiers applied per volume)
+    io2IopsMonthTiers: [
+      { upToIops: 32000, iopsMonth: 0.065 },
+      { upToIops: 64000, iopsMonth: 0.046 },
+      { upToIops: Infinity, iopsMonth: 0.032 },
+    ],
+    // https://aws.amazon.com/ebs/pricing/ (as above)
+    st1GbMonth: 0.045,
+    // https://aws.amazon.com/ebs/pricing/ (as above)
+    sc1GbMonth: 0.015,
+    // magnetic (standard) is priced on the previous-generation page, not found in the sources consulted: unknown
+    standardGbMonth: null as number | null,
+  },
 
   sqs: {
     // https://cloudburn.io/blog/amazon-sqs-pricing (2026-03-14; per 64 KB chunk, first 1M requests a month free)
@@ -137,6 +166,15 @@ export const PRICES = {
 
   // https://aws.amazon.com/efs/pricing/ (Standard storage class)
   efsStandardGbMonth: 0.3,
+
+  s3Files: {
+    // https://aws.amazon.com/s3/pricing/ (S3 Files example as quoted in public notes: high-performance storage $0.30 per
+    // GB-month, writes $0.06 per GB, reads from the file system $0.03 per GB; reads served straight from the bucket
+    // cost only the S3 GET). Same figures listed for us-east-2 from the AWS Price List API (September 2026).
+    highPerformanceGbMonth: 0.3,
+    readGb: 0.03,
+    writeGb: 0.06,
+  },
 };
 
 /** The price list's shape, so that tests and callers can pass a modified copy. */

@@ -144,10 +144,10 @@ describe('EBS volume settings', () => {
     });
   });
 
-  test('gp3 with provisioned IOPS and throughput', () => {
-    const { stack } = worker({ containerPath: '/data', sizeGiB: 50, iops: 6000, throughputMiBps: 500 });
+  test('gp3 with provisioned IOPS and throughput, at the limits EBS raised in 2025: 80000 IOPS on 160 GiB, 2000 MiB/s', () => {
+    const { stack } = worker({ containerPath: '/data', sizeGiB: 160, iops: 80000, throughputMiBps: 2000 });
     Template.fromStack(stack).hasResourceProperties('AWS::ECS::Service', {
-      VolumeConfigurations: [{ Name: 'ebs', ManagedEBSVolume: Match.objectLike({ VolumeType: 'gp3', Iops: 6000, Throughput: 500 }) }],
+      VolumeConfigurations: [{ Name: 'ebs', ManagedEBSVolume: Match.objectLike({ VolumeType: 'gp3', SizeInGiB: 160, Iops: 80000, Throughput: 2000 }) }],
     });
   });
 
@@ -160,16 +160,21 @@ describe('EBS volume settings', () => {
     ['fractional size', { containerPath: '/d', sizeGiB: 10.5 }, /volumes\[0\]\.sizeGiB must be a whole number/],
     ['gp2 with IOPS', { containerPath: '/d', sizeGiB: 10, volumeType: GP2, iops: 3000 }, /volumes\[0\]\.iops is 3000, but gp2 volumes take no provisioned IOPS\. Remove iops/],
     ['io1 without IOPS', { containerPath: '/d', sizeGiB: 10, volumeType: IO1 }, /volumes\[0\]\.volumeType is io1, which needs provisioned IOPS\. Give iops \(100–64000\)/],
-    ['gp3 IOPS too low', { containerPath: '/d', sizeGiB: 100, iops: 2000 }, /volumes\[0\]\.iops must be a whole number between 3000 and 16000, got 2000/],
+    ['gp3 IOPS too low', { containerPath: '/d', sizeGiB: 100, iops: 2000 }, /volumes\[0\]\.iops must be a whole number between 3000 and 80000, got 2000/],
+    ['gp3 IOPS too high', { containerPath: '/d', sizeGiB: 1000, iops: 90000 }, /volumes\[0\]\.iops must be a whole number between 3000 and 80000, got 90000\. gp3 volumes take/],
     ['io2 IOPS too high', { containerPath: '/d', sizeGiB: 1000, volumeType: IO2, iops: 300000 }, /volumes\[0\]\.iops must be a whole number between 100 and 256000, got 300000/],
     ['gp3 IOPS per GiB', { containerPath: '/d', sizeGiB: 10, iops: 6000 }, /volumes\[0\]\.iops \(6000\) is more than 500 IOPS per GiB of the 10 GiB volume \(5000\).*Raise sizeGiB to at least 12/],
     ['io1 IOPS per GiB', { containerPath: '/d', sizeGiB: 10, volumeType: IO1, iops: 1000 }, /more than 50 IOPS per GiB of the 10 GiB volume/],
     ['throughput on gp2', { containerPath: '/d', sizeGiB: 10, volumeType: GP2, throughputMiBps: 200 }, /volumes\[0\]\.throughputMiBps is 200, but only gp3 volumes take a provisioned throughput/],
-    ['throughput too high', { containerPath: '/d', sizeGiB: 100, iops: 16000, throughputMiBps: 1200 }, /volumes\[0\]\.throughputMiBps must be a whole number between 125 and 1000 MiB\/s, got 1200/],
+    ['throughput too high', { containerPath: '/d', sizeGiB: 100, iops: 16000, throughputMiBps: 2100 }, /volumes\[0\]\.throughputMiBps must be a whole number between 125 and 2000 MiB\/s, got 2100\. gp3 volumes take/],
+    ['throughput too low', { containerPath: '/d', sizeGiB: 100, throughputMiBps: 100 }, /volumes\[0\]\.throughputMiBps must be a whole number between 125 and 2000 MiB\/s, got 100/],
     ['throughput per IOPS', { containerPath: '/d', sizeGiB: 100, throughputMiBps: 1000 }, /throughputMiBps \(1000\) is more than 0\.25 MiB\/s per IOPS of the volume's 3000 IOPS \(750\).*Raise iops to at least 4000/],
     ['bad snapshot id', { containerPath: '/d', snapshotId: 'vol-123' }, /volumes\[0\]\.snapshotId 'vol-123' is not an EBS snapshot id/],
     ['initialization rate without snapshot', { containerPath: '/d', sizeGiB: 10, volumeInitializationRateMiBps: 200 }, /volumeInitializationRateMiBps is set without snapshotId/],
     ['initialization rate too high', { containerPath: '/d', snapshotId: 'snap-0123456789abcdef0', volumeInitializationRateMiBps: 400 }, /between 100 and 300 MiB\/s, got 400/],
+    ['initialization rate too low', { containerPath: '/d', snapshotId: 'snap-0123456789abcdef0', volumeInitializationRateMiBps: 50 }, /between 100 and 300 MiB\/s, got 50/],
+    ['io2 too large', { containerPath: '/d', sizeGiB: 20000, volumeType: IO2, iops: 1000 }, /volumes\[0\]\.sizeGiB must be a whole number between 4 and 16384 GiB, got 20000/],
+    ['io2 IOPS per GiB', { containerPath: '/d', sizeGiB: 10, volumeType: IO2, iops: 12000 }, /more than 1000 IOPS per GiB of the 10 GiB volume \(10000\).*Raise sizeGiB to at least 12/],
     ['relative path', { containerPath: 'scratch', sizeGiB: 10 }, /volumes\[0\]\.containerPath must be an absolute path/],
   ])('%s is refused', (_, options, message) => {
     expect(() => worker(options)).toThrow(message);
@@ -199,13 +204,13 @@ describe('EBS volume settings', () => {
       schedule: scheduler.ScheduleExpression.rate(Duration.days(1)),
       volumes: [WorkloadVolume.ebs({ containerPath: '/scratch', sizeGiB: 200 })],
     });
-    expect(() => Template.fromStack(stack)).toThrow(/volumes\[0\] 'ebs' is an EBS volume, which ECS attaches only to the tasks of an ECS service.*Use WorkloadVolume.bindMount/);
+    expect(() => Template.fromStack(stack)).toThrow(/volumes\[0\] 'ebs' is an EBS volume, which ECS attaches only to the tasks of a REPLICA service.*Use WorkloadVolume.bindMount/);
   });
 
   test('a task built without a service fails synthesis the same way', () => {
     const stack = newStack();
     const cluster = new WorkloadCluster(stack, 'Cluster');
     new TestWorkload(stack, 'Work', { cluster, image: IMAGE, volumes: [WorkloadVolume.ebs({ containerPath: '/scratch', sizeGiB: 20 })] });
-    expect(() => Template.fromStack(stack)).toThrow(/is an EBS volume, which ECS attaches only to the tasks of an ECS service/);
+    expect(() => Template.fromStack(stack)).toThrow(/is an EBS volume, which ECS attaches only to the tasks of a REPLICA service/);
   });
 });

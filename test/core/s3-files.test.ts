@@ -122,10 +122,10 @@ describe('S3 Files settings', () => {
     });
   });
 
-  test('mount targets in the subnets asked for, a customer managed key and the removal policy', () => {
+  test('mount targets in the subnets asked for, a customer managed key and the removal policy; an SSE-S3 bucket is accepted', () => {
     const stack = newStack();
     const cluster = new WorkloadCluster(stack, 'Cluster');
-    const bucket = new s3.Bucket(stack, 'B', { versioned: true });
+    const bucket = new s3.Bucket(stack, 'B', { versioned: true, encryption: s3.BucketEncryption.S3_MANAGED });
     const fs = new S3FilesFileSystem(stack, 'Fs', {
       vpc: cluster.vpc,
       bucket,
@@ -144,6 +144,16 @@ describe('S3 Files settings', () => {
       /bucket 'Test\/Plain' has no versioning.*Create the bucket with versioned: true/],
     ['a prefix with a leading slash', s => new S3FilesFileSystem(s.stack, 'X', { vpc: s.cluster.vpc, bucket: s.bucket, prefix: '/models/' }),
       /prefix '\/models\/' must be an S3 key prefix: no leading '\/'/],
+    ['a prefix without a trailing slash', s => new S3FilesFileSystem(s.stack, 'X', { vpc: s.cluster.vpc, bucket: s.bucket, prefix: 'models' }),
+      /prefix 'models' does not end in '\/', which S3 Files requires of a prefix\. Write it as 'models\/'/],
+    ['a prefix longer than 1024 characters', s => new S3FilesFileSystem(s.stack, 'X', { vpc: s.cluster.vpc, bucket: s.bucket, prefix: `${'a'.repeat(1024)}/` }),
+      /prefix is 1025 characters long; S3 Files takes at most 1024\. Use a shorter prefix/],
+    ['a DSSE-KMS bucket', s => new S3FilesFileSystem(s.stack, 'X', {
+      vpc: s.cluster.vpc, bucket: new s3.Bucket(s.stack, 'Dsse', { versioned: true, encryption: s3.BucketEncryption.DSSE_MANAGED }),
+    }), /bucket 'Test\/Dsse' is encrypted with 'aws:kms:dsse', but S3 Files works only with buckets encrypted with SSE-S3 \(AES256\) or SSE-KMS \(aws:kms\)/],
+    ['a bucket of another Region', s => new S3FilesFileSystem(s.stack, 'X', {
+      vpc: s.cluster.vpc, bucket: s3.Bucket.fromBucketAttributes(s.stack, 'Far', { bucketName: 'far-away', region: 'eu-west-1' }),
+    }), /bucket 'Test\/Far' is in eu-west-1, but S3 Files presents only buckets of the file system's own Region \(us-east-1\)/],
     ['a relative root directory', s => new InferenceService(s.stack, 'I', {
       cluster: s.cluster, image: IMAGE, volumes: [WorkloadVolume.s3Files({ fileSystem: s.fileSystem, containerPath: '/m', rootDirectory: 'results' })],
     }), /volumes\[0\]\.rootDirectory must be an absolute path/],
@@ -200,13 +210,14 @@ describe('modelStore.s3Files: the model store of an inference service on S3 File
     ['fileSystem', { fileSystem: 'efs' }],
     ['throughputMode', { throughputMode: 'ELASTIC' }],
     ['removalPolicy', { removalPolicy: RemovalPolicy.DESTROY }],
-  ])('refused with the EFS setting %s', (_name, extra) => {
+  ])('refused with the EFS setting %s', (name, extra) => {
     const s = setup();
     const efsLike = extra.fileSystem ? { fileSystem: { fileSystemId: 'fs-1', connections: new ec2.Connections() } } : extra;
     expect(() => new InferenceService(s.stack, 'Inference', {
       cluster: s.cluster,
       image: IMAGE,
       modelStore: { mountPath: '/models', s3Files: s.fileSystem, ...efsLike as object },
-    })).toThrow(/modelStore\.s3Files was given with EFS settings \(fileSystem, accessPoint, throughputMode or removalPolicy\), which do not apply to it\. Remove them, or remove s3Files for an EFS model store\./);
+    })).toThrow(new RegExp(`modelStore\\.s3Files was given with EFS settings \\(${name}\\), which do not apply to an S3 Files model store\\. ` +
+      'Remove them, or remove s3Files for an EFS model store\\.'));
   });
 });

@@ -166,6 +166,91 @@ describe('Fargate strategies', () => {
   });
 });
 
+describe('EBS task volumes: one per running task', () => {
+  const withVolume = (volume: Record<string, unknown>, minTasks = 2) => {
+    const resources: any = structuredClone(IDLE_TEMPLATE.Resources);
+    resources.Service.Properties.VolumeConfigurations = [{ Name: 'ebs', ManagedEBSVolume: { RoleArn: 'arn:aws:iam::123456789012:role/ebs', Encrypted: true, ...volume } }];
+    resources.ScalableTarget.Properties.MinCapacity = minTasks;
+    const { TaskDefinition, Cluster, Service, ScalableTarget } = resources;
+    return estimate([{ name: 'W', template: { Resources: { TaskDefinition, Cluster, Service, ScalableTarget } } }]).stacks[0];
+  };
+  const ebsFixed = (s: ReturnType<typeof withVolume>) => s.fixed.filter(l => l.what.includes('EBS volume'));
+  const ebsUnit = (s: ReturnType<typeof withVolume>) => s.units.find(u => u.unit === 'task-hour (EBS volume)');
+  const e = PRICES.ebs;
+
+  test('a worker with a 200 GiB gp3 volume at 2 idle tasks: two volumes a month, and the volume per task-hour', () => {
+    const s = withVolume({ VolumeType: 'gp3', SizeInGiB: 200 });
+    const volumeMonth = 200 * PRICES.ebsGp3GbMonth; // 3,000 IOPS and 125 MiB/s are included
+    expect(ebsFixed(s).map(l => l.usdPerMonth)).toEqual([2 * volumeMonth]);
+    expect(ebsFixed(s)[0].what).toBe('2 task(s) (MinCapacity of ScalableTarget) × one 200 GiB gp3 EBS volume');
+    expect(ebsUnit(s)!.usd).toBeCloseTo(volumeMonth / HOURS, 10);
+    // The Fargate tasks are priced as before, the volumes on top.
+    const taskHour = (PRICES.fargate.arm.vcpuHour + 2 * PRICES.fargate.arm.gbHour) * (1 - PRICES.fargate.spotDiscount);
+    expect(s.fixedTotal).toBeCloseTo(2 * HOURS * taskHour + 2 * volumeMonth, 4);
+    expect(s.notPriced).toEqual([]);
+  });
+
+  test('gp3 IOPS and throughput above the included baseline are charged', () => {
+    const s = withVolume({ VolumeType: 'gp3', SizeInGiB: 100, Iops: 10000, Throughput: 500 }, 1);
+    const volumeMonth = 100 * PRICES.ebsGp3GbMonth + (10000 - 3000) * e.gp3IopsMonth + (500 - 125) * e.gp3ThroughputMiBpsMonth;
+    expect(ebsFixed(s)[0].usdPerMonth).toBeCloseTo(volumeMonth, 8);
+    expect(ebsUnit(s)!.what).toMatch(/^one 100 GiB gp3, 10000 IOPS, 500 MiB\/s EBS volume per running task/);
+  });
+
+  test.each<[string, Record<string, unknown>, () => number]>([
+    ['gp2', { VolumeType: 'gp2', SizeInGiB: 50 }, () => 50 * e.gp2GbMonth],
+    ['io1', { VolumeType: 'io1', SizeInGiB: 100, Iops: 5000 }, () => 100 * e.io1GbMonth + 5000 * e.io1IopsMonth],
+    ['io2 across all three IOPS tiers', { VolumeType: 'io2', SizeInGiB: 100, Iops: 70000 },
+      () => 100 * e.io2GbMonth
+        + 32000 * e.io2IopsMonthTiers[0].iopsMonth + 32000 * e.io2IopsMonthTiers[1].iopsMonth + 6000 * e.io2IopsMonthTiers[2].iopsMonth],
+    ['st1', { VolumeType: 'st1', SizeInGiB: 500 }, () => 500 * e.st1GbMonth],
+    ['sc1', { VolumeType: 'sc1', SizeInGiB: 500 }, () => 500 * e.sc1GbMonth],
+  ])('%s: priced per volume-month', (_type, volume, expected) => {
+    expect(ebsFixed(withVolume(volume, 1))[0].usdPerMonth).toBeCloseTo(expected(), 8);
+  });
+
+  test('a magnetic volume has no price: the line and the total say so', () => {
+    expect(e.standardGbMonth).toBeNull();
+    const s = withVolume({ VolumeType: 'standard', SizeInGiB: 100 }, 1);
+    expect(ebsFixed(s)[0].usdPerMonth).toBeNull();
+    expect(s.fixedIncomplete).toBe(true);
+  });
+
+  test('a volume sized by its snapshot, and an initialization rate, are listed as not priced', () => {
+    const s = withVolume({ VolumeType: 'gp3', SnapshotId: 'snap-0123456789abcdef0', VolumeInitializationRate: 200 });
+    expect(ebsFixed(s)).toEqual([]);
+    expect(s.notPriced).toEqual([
+      expect.stringMatching(/^Service \(AWS::ECS::Service\): the provisioned initialization rate .* billed per GB of the snapshot/),
+      'Service (AWS::ECS::Service): the EBS volume of each task: its size comes from the snapshot (SizeInGiB not given)',
+    ]);
+  });
+
+  test('a service at 0 tasks has no volume while idle', () => {
+    const s = withVolume({ VolumeType: 'gp3', SizeInGiB: 200 }, 0);
+    expect(ebsFixed(s)).toEqual([]);
+    expect(ebsUnit(s)!.usd).toBeCloseTo(200 * PRICES.ebsGp3GbMonth / HOURS, 10);
+  });
+});
+
+describe('S3 Files', () => {
+  const template = {
+    Resources: {
+      Files: { Type: 'AWS::S3Files::FileSystem', Properties: { Bucket: 'arn:aws:s3:::models', RoleArn: 'arn:aws:iam::123456789012:role/sync' } },
+      MountTarget1: { Type: 'AWS::S3Files::MountTarget', Properties: { FileSystemId: getAtt('Files', 'FileSystemId'), SubnetId: 'subnet-a' } },
+    },
+  };
+  const stack = estimate([{ name: 'F', template }]).stacks[0];
+
+  test('nothing while idle; storage, reads and writes by use', () => {
+    expect(stack.fixed).toEqual([]);
+    expect(stack.notPriced).toEqual([]);
+    const unit = (per: string) => stack.units.find(u => u.logicalId === 'Files' && u.unit === per)?.usd;
+    expect([unit('GB-month stored'), unit('GB read'), unit('GB written')])
+      .toEqual([PRICES.s3Files.highPerformanceGbMonth, PRICES.s3Files.readGb, PRICES.s3Files.writeGb]);
+    expect(stack.usageOnly).toEqual([{ type: 'AWS::S3Files::FileSystem', count: 1 }, { type: 'AWS::S3Files::MountTarget', count: 1 }]);
+  });
+});
+
 describe('unknown prices and resources', () => {
   const template = {
     Resources: {
@@ -261,6 +346,14 @@ describe('the example app', () => {
     const worker = byName('EcsWorkloads-BatchQueueWorker');
     expect(worker.fixed.every(l => l.type === 'AWS::CloudWatch::Alarm')).toBe(true);
     expect(worker.units.filter(u => u.unit === 'million jobs')).toHaveLength(1);
+  });
+
+  test('each running worker task adds its 200 GiB gp3 scratch volume', () => {
+    const worker = byName('EcsWorkloads-BatchQueueWorker');
+    const volume = worker.units.filter(u => u.unit === 'task-hour (EBS volume)');
+    expect(volume).toHaveLength(1);
+    expect(volume[0].usd).toBeCloseTo(200 * PRICES.ebsGp3GbMonth / HOURS, 10);
+    expect(volume[0].what).toMatch(/^one 200 GiB gp3 EBS volume per running task/);
   });
 
   test('nothing is "not priced" but these, each with its reason', () => {
