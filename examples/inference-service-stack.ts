@@ -1,5 +1,6 @@
 import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { InferenceService, LoadBalancerType, RolloutStrategy, WorkloadCluster, WorkloadVolume } from 'cdk-ecs-workloads';
 
@@ -10,14 +11,17 @@ export type InferenceServiceStackProps = { readonly cluster: WorkloadCluster } &
  * Two model endpoints on the shared cluster:
  * - NVIDIA Triton on the GPU capacity provider behind an internal ALB, serving models from an EFS
  *   model store mounted read-only, rolled out as a canary;
- * - TorchServe on Fargate behind an internal NLB, scaled on CPU, with ECS Exec for operators, and
- *   published to Service Connect for the services of the cluster.
+ * - TorchServe on Fargate behind an internal NLB, scaled on CPU, with ECS Exec for operators,
+ *   published to Service Connect for the services of the cluster, loading its model archives from
+ *   an S3 bucket through S3 Files.
  */
 export class InferenceServiceStack extends Stack {
   /** The GPU endpoint behind the ALB. */
   public readonly triton: InferenceService;
   /** The CPU endpoint behind the NLB. */
   public readonly torchServe: InferenceService;
+  /** The versioned bucket of TorchServe's model archives. */
+  public readonly modelArchives: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: InferenceServiceStackProps) {
     super(scope, id, props);
@@ -45,6 +49,15 @@ export class InferenceServiceStack extends Stack {
       requestsPerTarget: 120,
     });
 
+    // Model archives (.mar) are uploaded under torchserve/ of a versioned bucket, kept when the
+    // stack is deleted; S3 Files presents that prefix to the tasks as their model store.
+    this.modelArchives = new s3.Bucket(this, 'ModelArchives', {
+      versioned: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    });
+
     this.torchServe = new InferenceService(this, 'TorchServe', {
       cluster,
       image: ecs.ContainerImage.fromRegistry('pytorch/torchserve:0.12.0-cpu'),
@@ -58,6 +71,8 @@ export class InferenceServiceStack extends Stack {
         WorkloadVolume.bindMount({ name: 'tmp', containerPath: '/home/model-server/tmp' }),
         WorkloadVolume.bindMount({ name: 'logs', containerPath: '/home/model-server/logs' }),
       ],
+      // The image's default model store path, read-only, from the bucket (one S3 Files file system).
+      modelStore: { mountPath: '/home/model-server/model-store', bucket: this.modelArchives, bucketPrefix: 'torchserve/' },
       minTasks: 2,
       maxTasks: 6,
       targetCpuUtilizationPercent: 55,

@@ -16,6 +16,7 @@ from aws_cdk import App, Duration, RemovalPolicy, Stack, TimeZone
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
@@ -87,8 +88,9 @@ class InferenceServiceStack(Stack):
 
     - NVIDIA Triton on the GPU capacity provider behind an internal ALB, serving models from an EFS
       model store mounted read-only, rolled out as a canary;
-    - TorchServe on Fargate behind an internal NLB, scaled on CPU, with ECS Exec for operators, and
-      published to Service Connect for the services of the cluster.
+    - TorchServe on Fargate behind an internal NLB, scaled on CPU, with ECS Exec for operators,
+      published to Service Connect for the services of the cluster, loading its model archives from
+      an S3 bucket through S3 Files.
     """
 
     def __init__(
@@ -125,6 +127,17 @@ class InferenceServiceStack(Stack):
             requests_per_target=120,
         )
 
+        # Model archives (.mar) are uploaded under torchserve/ of a versioned bucket, kept when the
+        # stack is deleted; S3 Files presents that prefix to the tasks as their model store.
+        self.model_archives = s3.Bucket(
+            self,
+            "ModelArchives",
+            versioned=True,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        )
+
         self.torch_serve = workloads.InferenceService(
             self,
             "TorchServe",
@@ -144,6 +157,12 @@ class InferenceServiceStack(Stack):
                     name="logs", container_path="/home/model-server/logs"
                 ),
             ],
+            # The image's default model store path, read-only, from the bucket (one S3 Files file system).
+            model_store=workloads.InferenceModelStoreOptions(
+                mount_path="/home/model-server/model-store",
+                bucket=self.model_archives,
+                bucket_prefix="torchserve/",
+            ),
             min_tasks=2,
             max_tasks=6,
             target_cpu_utilization_percent=55,
