@@ -3,6 +3,7 @@ export { Capacity, CapacityKind } from './core/capacity';
 export type { Ec2CapacityOptions, FargateSpotOptions, FargateWindowsOptions, ManagedInstancesCapacityOptions } from './core/capacity';
 export { WorkloadCluster } from './core/cluster';
 export type { AsgCapacityOptions, WorkloadAsgCapacity, WorkloadClusterProps } from './core/cluster';
+export type { WindowsDirectoryJoinOptions } from './core/domain-join';
 export type { ManagedInstancesOptions, WorkloadManagedInstances } from './core/managed-instances';
 export { WorkloadDashboard } from './core/dashboard';
 export type { WorkloadDashboardProps } from './core/dashboard';

@@ -9,6 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, DependencyGroup, IDependable } from 'constructs';
 import type { DashboardSection, WorkloadDashboard } from './dashboard';
+import { checkDirectoryJoin, joinDirectory, WindowsDirectoryJoinOptions } from './domain-join';
 import { checkLogRetention, checkName, checkOrder, checkRange, isUnresolved, show, ValidationError } from './errors';
 import { buildManagedInstances, ManagedInstancesOptions, WorkloadManagedInstances } from './managed-instances';
 import { acknowledgeReplication, buildTopic, checkRemovalPolicy, enableEventBridge, suppressGuardRule } from './resources';
@@ -141,6 +142,28 @@ export interface AsgCapacityOptions {
    * @default - Linux (Amazon Linux 2023)
    */
   readonly windows?: ecs.WindowsOptimizedVersion;
+
+  /**
+   * Join the Windows instances (with `windows`) to this AWS Managed Microsoft AD directory, as ECS
+   * requires for FSx for Windows File Server volumes. It is AWS's "seamless domain join": a Systems
+   * Manager State Manager association runs `AWS-JoinDirectoryServiceDomain` once on every instance
+   * of the group (found by its `aws:autoscaling:groupName` tag), with no credential in user data; the
+   * instance role gets `ds:CreateComputer` on this directory and the Systems Manager Agent's calls,
+   * which also make the instances managed nodes (Session Manager and Run Command reach them for
+   * whoever your IAM policies allow). The instances need a route to the Systems Manager and
+   * Directory Service APIs (not available on a cluster with `natGateways` 0) and to the domain
+   * controllers, whose security group must admit them (AWS Managed Microsoft AD admits its VPC by
+   * default).
+   *
+   * The join restarts each instance once, soon after it starts (when its Systems Manager Agent first
+   * runs the association; with `machineImage`, the image needs that agent). ECS may place tasks on
+   * the instance before then: a task that maps a share there fails to start, a running task stops
+   * with the restart, and services start replacements; after the restart the ECS agent reconnects as
+   * the same container instance. Computer objects stay in the directory when instances terminate:
+   * remove stale ones with your directory tools.
+   * @default - the instances do not join a domain
+   */
+  readonly joinDirectory?: WindowsDirectoryJoinOptions;
 
   /**
    * Run Spot instances (interruptible, up to 90 % cheaper). The ECS agent drains an instance's tasks
@@ -473,6 +496,7 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
         `windows is ${show(windows)} with gpu true, but ECS reserves GPUs for Linux containers only (there is no ECS-optimized Windows GPU AMI). ` +
         'Remove gpu, or add a separate Linux GPU capacity provider.');
     }
+    if (props.joinDirectory) checkDirectoryJoin(scope, props.joinDirectory, { windows: windows !== undefined, withoutNat: this._withoutNat });
     const managedTerminationProtection = props.managedTerminationProtection ?? !this.allowDestroy;
     this.vpcEndpointsForEc2?.();
 
@@ -486,7 +510,8 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
     });
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ecs:DiscoverPollEndpoint, ecr:GetAuthorizationToken and the agent\'s log calls support no resource-level permissions; ecs:Poll is bound to this cluster by condition.',
+      reason: 'ecs:DiscoverPollEndpoint, ecr:GetAuthorizationToken and the agent\'s log calls support no resource-level permissions; ecs:Poll is bound to this cluster by condition.' +
+        (props.joinDirectory ? ' For joinDirectory: ds:DescribeDirectories supports no resource-level permissions, and the Systems Manager Agent\'s registration, association and message-channel calls are granted on "*" as AWS\'s AmazonSSMManagedInstanceCore grants them.' : ''),
     });
 
     const hardwareType = gpu ? ecs.AmiHardwareType.GPU : arm ? ecs.AmiHardwareType.ARM : ecs.AmiHardwareType.STANDARD;
@@ -580,6 +605,8 @@ export class WorkloadCluster extends Construct implements ec2.IConnectable {
       // Tasks in awsvpc mode must not reach the instance's credentials through IMDS (on Windows: -AwsvpcBlockIMDS).
       autoScalingGroup.addUserData('echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config');
     }
+
+    if (props.joinDirectory) joinDirectory(scope, role, autoScalingGroup, props.joinDirectory);
 
     this.asgCapacities.push({
       capacityProvider,
