@@ -577,14 +577,15 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
       const albAlternate = shifts ? albTargetGroup('AlternateTargetGroup') : undefined;
       this.alternateTargetGroup = albAlternate;
       alternateGroup = albAlternate;
-      const listener = alb.addListener('Listener', {
-        port: this.listenerPort,
+      const albListener = (listenerId: string, port: number) => alb.addListener(listenerId, {
+        port,
         protocol: certificate ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP,
         certificates: certificate ? [elbv2.ListenerCertificate.fromCertificateManager(certificate)] : undefined,
         sslPolicy: certificate ? props.sslPolicy ?? elbv2.SslPolicy.RECOMMENDED_TLS : undefined,
-        defaultTargetGroups: [this.alb],
+        defaultTargetGroups: [this.alb!],
         open: false,
       });
+      const listener = albListener('Listener', this.listenerPort);
       this.listener = listener;
       if (albAlternate) {
         const forwardRule = (ruleId: string, on: elbv2.ApplicationListener) => new elbv2.ApplicationListenerRule(this, ruleId, {
@@ -597,14 +598,7 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
         const productionRule = forwardRule('ProductionRule', listener);
         let testRule: elbv2.ApplicationListenerRule | undefined;
         if (testPort !== undefined) {
-          const testListener = alb.addListener('TestListener', {
-            port: testPort,
-            protocol: certificate ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP,
-            certificates: certificate ? [elbv2.ListenerCertificate.fromCertificateManager(certificate)] : undefined,
-            sslPolicy: certificate ? props.sslPolicy ?? elbv2.SslPolicy.RECOMMENDED_TLS : undefined,
-            defaultTargetGroups: [this.alb],
-            open: false,
-          });
+          const testListener = albListener('TestListener', testPort);
           this.testListener = testListener;
           testRule = forwardRule('TestRule', testListener);
         }
