@@ -10,7 +10,8 @@ import { benchApp } from '../bench/apps/shared';
 
 /**
  * `guardViolations` runs only the cfn-guard Control Tower rules that name a resource type of the
- * template. Its verdicts must be those of every rule over the same template. The full rule set takes
+ * template, each over the template reduced to the resources of its types and those they reference.
+ * Its verdicts must be those of every rule over the whole template. The full rule set takes
  * half a minute on 2 cores: this check runs where CI is set (and with `npx projen test:full`).
  */
 const ciOnly = process.env.CI || process.env.FC_VALID_BATCHES ? describe : describe.skip;

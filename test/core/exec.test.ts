@@ -49,13 +49,32 @@ function withAccessLogs(bucket: s3.Bucket, cluster: WorkloadCluster): void {
   logAccessTo(bucket, cluster.accessLogsBucket, 'SessionLogs/');
 }
 
+/** What `attempt` throws, built once for several assertions (undefined if it does not throw). */
+function thrownBy(attempt: () => unknown): unknown {
+  try {
+    attempt();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
 // ~~~ the cluster ~~~
 
 describe('WorkloadCluster ECS Exec logging', () => {
+  // A default cluster, built on first use; the tests only read it.
+  let defaults: { cluster: WorkloadCluster; template: Template } | undefined;
+  const defaultCluster = () => {
+    if (!defaults) {
+      const stack = newStack();
+      const cluster = new WorkloadCluster(stack, 'Cluster');
+      defaults = { cluster, template: Template.fromStack(stack) };
+    }
+    return defaults;
+  };
+
   test('the exec log group is encrypted with the cluster key, keeps sessions 365 days and is retained by default', () => {
-    const stack = newStack();
-    const cluster = new WorkloadCluster(stack, 'Cluster');
-    const template = Template.fromStack(stack);
+    const { cluster, template } = defaultCluster();
     expect(cluster.execLogGroup).toBeDefined();
     expect(cluster.execSessionLogBucket).toBeUndefined();
     const group = template.toJSON().Resources[id(cluster.execLogGroup!)];
@@ -76,9 +95,8 @@ describe('WorkloadCluster ECS Exec logging', () => {
   });
 
   test('the cluster encrypts sessions with the cluster key and logs them to the exec log group (encrypted), and nowhere else', () => {
-    const stack = newStack();
-    const cluster = new WorkloadCluster(stack, 'Cluster');
-    const resource = Template.fromStack(stack).toJSON().Resources[id(cluster.cluster)];
+    const { cluster, template } = defaultCluster();
+    const resource = template.toJSON().Resources[id(cluster.cluster)];
     expect(resource.Type).toBe('AWS::ECS::Cluster');
     expect(resource.Properties.Configuration).toEqual({
       ExecuteCommandConfiguration: {
@@ -128,9 +146,10 @@ describe('WorkloadCluster ECS Exec logging', () => {
         execSessionLogBucket: bucket,
       });
     };
-    expect(make).toThrow(ValidationError);
-    expect(make).toThrow(/^Test\/Cluster: execSessionLogBucket \(Test\/SessionLogs\) configures the ECS Exec logging of a cluster this construct creates, but cluster was given\. /);
-    expect(make).toThrow(/Configure executeCommandConfiguration on your cluster instead, and remove execSessionLogBucket\.$/);
+    const error = thrownBy(make);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toMatch(/^Test\/Cluster: execSessionLogBucket \(Test\/SessionLogs\) configures the ECS Exec logging of a cluster this construct creates, but cluster was given\. /);
+    expect((error as Error).message).toMatch(/Configure executeCommandConfiguration on your cluster instead, and remove execSessionLogBucket\.$/);
   });
 });
 
@@ -283,8 +302,15 @@ describe.each(WORKLOADS)('$name', ({ make }) => {
     return { stack, cluster, bucket, built, template: Template.fromStack(stack) };
   }
 
+  // The workload with default props, built on first use and read by two tests.
+  let defaults: ReturnType<typeof build> | undefined;
+  const withDefaults = () => {
+    defaults ??= build({});
+    return defaults;
+  };
+
   test('default: ECS Exec off, main container read-only, no ssmmessages in the task role', () => {
-    const { built, template } = build({});
+    const { built, template } = withDefaults();
     expect([undefined, false]).toContain(built.execSetting(template));
     const main = containers(template, built.taskDefinition).find(c => c.Name === 'main');
     expect(main.ReadonlyRootFilesystem).toBe(true);
@@ -307,7 +333,7 @@ describe.each(WORKLOADS)('$name', ({ make }) => {
   });
 
   test('enableExec: the task role gains exactly the session channels, the exec log group\'s streams and the cluster key', () => {
-    const before = build({});
+    const before = withDefaults();
     const after = build({ enableExec: true });
     const gained = added(roleStatements(before.template, before.built.taskRole), roleStatements(after.template, after.built.taskRole));
     expect(sortStatements(gained)).toEqual(sortStatements(execStatements(after.cluster)));
@@ -323,10 +349,10 @@ describe.each(WORKLOADS)('$name', ({ make }) => {
   });
 
   test('enableExec with readonlyRootFilesystem: true is refused, naming both props and the fix', () => {
-    const attempt = () => build({ enableExec: true, readonlyRootFilesystem: true });
-    expect(attempt).toThrow(ValidationError);
-    expect(attempt).toThrow(/^Test\/Workload: enableExec is true, but readonlyRootFilesystem is true: /);
-    expect(attempt).toThrow(/ECS does not support ECS Exec with a read-only one\. Remove readonlyRootFilesystem \(enableExec makes the root file system writable\), or remove enableExec\.$/);
+    const error = thrownBy(() => build({ enableExec: true, readonlyRootFilesystem: true }));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toMatch(/^Test\/Workload: enableExec is true, but readonlyRootFilesystem is true: /);
+    expect((error as Error).message).toMatch(/ECS does not support ECS Exec with a read-only one\. Remove readonlyRootFilesystem \(enableExec makes the root file system writable\), or remove enableExec\.$/);
   });
 
   test('enableExec with readonlyRootFilesystem: false is accepted', () => {

@@ -21,6 +21,16 @@ function addManaged(options: ManagedInstancesOptions = {}, clusterProps = {}): {
   return { stack, cluster, template: Template.fromStack(stack) };
 }
 
+/** What `attempt` throws, built once for several assertions (undefined if it does not throw). */
+function thrownBy(attempt: () => unknown): unknown {
+  try {
+    attempt();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
 function requirements(template: Template): any {
   const providers = template.findResources('AWS::ECS::CapacityProvider');
   const [provider] = Object.values(providers) as any[];
@@ -187,9 +197,9 @@ describe('addManagedInstances refuses', () => {
     ['a reserved name', { capacityProviderName: 'ecs-managed' }, /capacityProviderName 'ecs-managed' starts with 'ecs', a prefix ECS reserves/],
     ['a task volume of 0 GiB', { storageSizeGiB: 0 }, /storageSizeGiB must be a whole number between 1 and 16384, got 0/],
   ])('%s', (_, options, message) => {
-    const add = () => new WorkloadCluster(newStack(), 'Cluster').addManagedInstances('Managed', options);
-    expect(add).toThrow(ValidationError);
-    expect(add).toThrow(message);
+    const error = thrownBy(() => new WorkloadCluster(newStack(), 'Cluster').addManagedInstances('Managed', options));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toMatch(message);
   });
 
   test('an existing cluster given to WorkloadCluster', () => {
@@ -282,9 +292,9 @@ describe('task definitions on Managed Instances', () => {
     ['placement constraints', {}, { placementConstraints: [ecs.PlacementConstraint.distinctInstances()] },
       /placementConstraints \(1 given\) apply to EC2 capacity only; on ECS Managed Instances/],
   ])('refuses %s', (_, options, props, message) => {
-    const build = () => workload(options, props);
-    expect(build).toThrow(ValidationError);
-    expect(build).toThrow(message);
+    const error = thrownBy(() => workload(options, props));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toMatch(message);
   });
 
   test('refuses Managed Instances of another cluster', () => {

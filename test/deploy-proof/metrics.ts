@@ -101,8 +101,16 @@ export class MetricTimeline {
 
   /** The value for `minute` that an evaluation at `now` can read, or undefined. */
   public visible(metric: MetricId, stat: string | undefined, minute: number, now: number): number | undefined {
-    const p = this.lookup(metric, stat)?.get(minute);
-    return p && p.availableAt <= now ? p.value : undefined;
+    return this.visibleReader(metric, stat, now)(minute);
+  }
+
+  /** `visible` of one metric, statistic and `now`, for many minutes: the metric is looked up once. */
+  public visibleReader(metric: MetricId, stat: string | undefined, now: number): (minute: number) => number | undefined {
+    const byMinute = this.lookup(metric, stat);
+    return minute => {
+      const p = byMinute?.get(minute);
+      return p && p.availableAt <= now ? p.value : undefined;
+    };
   }
 
   private lookup(metric: MetricId, stat: string | undefined) {
@@ -474,10 +482,11 @@ function metricQueries(metrics: readonly any[]): MetricQuery[] {
 function metricSeries(timeline: MetricTimeline, metric: MetricId, stat: string | undefined,
   grid: readonly number[], periodMinutes: number, now: number): Series {
   const out: Series = new Map();
+  const visible = timeline.visibleReader(metric, stat, now);
   for (const t of grid) {
     const xs: number[] = [];
     for (let m = t; m < t + periodMinutes; m++) {
-      const v = timeline.visible(metric, stat, m, now);
+      const v = visible(m);
       if (v !== undefined) xs.push(v);
     }
     if (xs.length === 0) continue;
@@ -494,6 +503,18 @@ function aggregate(stat: string, xs: readonly number[]): number {
     case 'SampleCount': return xs.length;
     default: return xs.reduce((p, x) => p + x, 0) / xs.length;
   }
+}
+
+/** Parsed expressions by text: timelines evaluate the same few expressions every minute. */
+const parsedExpressions = new Map<string, Expr>();
+
+function parsed(text: string): Expr {
+  let e = parsedExpressions.get(text);
+  if (!e) {
+    e = parseExpression(text);
+    parsedExpressions.set(text, e);
+  }
+  return e;
 }
 
 /**
@@ -522,7 +543,7 @@ export function evaluateQueries(queries: readonly MetricQuery[], timeline: Metri
       if (active.has(id)) throw new ExpressionError(`id ${id} refers to itself`);
       active.add(id);
       const v: Val = q.expression !== undefined
-        ? evaluate(parseExpression(q.expression), ctx)
+        ? evaluate(parsed(q.expression), ctx)
         : metricSeries(timeline, q.metric!, q.stat, options.grid, options.periodMinutes, options.now);
       active.delete(id);
       memo.set(id, v);

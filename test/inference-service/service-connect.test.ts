@@ -72,7 +72,7 @@ describe('publishing an inference service', () => {
 });
 
 describe('clients', () => {
-  function connected() {
+  function build() {
     const { stack, cluster } = setup();
     const server = new InferenceService(stack, 'Embeddings', { cluster, image: IMAGE, serviceConnect: { dnsName: 'embeddings' } });
     const worker = new BatchQueueWorker(stack, 'Worker', { cluster, image: IMAGE, maxTasks: 2 });
@@ -81,6 +81,12 @@ describe('clients', () => {
     server.allowServiceConnectFrom(worker.service); // idempotent
     return { stack, cluster, server, worker, bystander, template: Template.fromStack(stack) };
   }
+  // Built on first use, so that a failure shows in these tests only; the tests only read it.
+  let built: ReturnType<typeof build> | undefined;
+  const connected = () => {
+    built ??= build();
+    return built;
+  };
 
   test('a worker becomes a Service Connect client of the namespace, without services of its own', () => {
     const { template, stack, worker } = connected();
