@@ -97,9 +97,11 @@ export interface FsxWindowsFileSystemProps {
 
   /**
    * What happens to the file system, and to its security group with it, when they leave the stack.
-   * A retained file system keeps its network interfaces in the VPC's subnets: a VPC of the same stack
-   * cannot be deleted until the file system is.
-   * @default RemovalPolicy.RETAIN
+   * On deletion FSx takes a final backup of a Windows file system (the `DeleteFileSystem` default,
+   * which CloudFormation uses): the data stays in that backup, billed until you delete it. A retained
+   * file system keeps its network interfaces (and security group) in the VPC: a VPC of the same stack
+   * then cannot be deleted, and `cdk destroy` ends in DELETE_FAILED until you delete the file system.
+   * @default RemovalPolicy.DESTROY (FSx keeps a final backup)
    */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -136,7 +138,7 @@ export class FsxWindowsFileSystem extends Construct implements fsx.IFileSystem {
     const storageCapacityGiB = props.storageCapacityGiB ?? 32;
     const throughput = props.throughputCapacityMBps ?? 32;
     const backupDays = this.backupDays(props.automaticBackupRetention ?? Duration.days(7));
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
 
     if (!isUnresolved(props.activeDirectoryId) && !DIRECTORY_ID.test(props.activeDirectoryId)) {
       throw new ValidationError(this,
@@ -164,7 +166,7 @@ export class FsxWindowsFileSystem extends Construct implements fsx.IFileSystem {
     if (removalPolicy === RemovalPolicy.SNAPSHOT) {
       throw new ValidationError(this,
         'removalPolicy is SNAPSHOT, but CloudFormation takes snapshots of databases and volumes only, not of FSx file systems. ' +
-        'Use RemovalPolicy.RETAIN (the default), RETAIN_ON_UPDATE_OR_DELETE or DESTROY, and rely on the automatic backups.');
+        'Use RemovalPolicy.DESTROY (the default: FSx takes a final backup when it deletes the file system), RETAIN or RETAIN_ON_UPDATE_OR_DELETE.');
     }
 
     const needed = deploymentType === FsxWindowsDeploymentType.MULTI_AZ_1 ? 2 : 1;

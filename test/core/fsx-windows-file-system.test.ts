@@ -44,12 +44,12 @@ describe('a Windows batch worker that mounts a new FSx for Windows File Server f
   const groupId = idOf(stack, fileSystem.connections.securityGroups[0]);
   const [first, second] = cluster.vpc.privateSubnets.map(s => ({ Ref: idOf(stack, s) }));
 
-  test('a Multi-AZ SSD file system of 32 GiB and 32 MBps joined to the directory, backed up for 7 days, retained', () => {
+  test('a Multi-AZ SSD file system of 32 GiB and 32 MBps joined to the directory, backed up for 7 days, deleted with the stack (FSx keeps a final backup)', () => {
     const resource = template.toJSON().Resources[fsId];
     expect(resource).toEqual({
       Type: 'AWS::FSx::FileSystem',
-      DeletionPolicy: 'Retain',
-      UpdateReplacePolicy: 'Retain',
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
       Properties: {
         FileSystemType: 'WINDOWS',
         StorageType: 'SSD',
@@ -84,9 +84,9 @@ describe('a Windows batch worker that mounts a new FSx for Windows File Server f
     });
   });
 
-  test('its security group, retained with it, admits only SMB from the Windows container instances and may reach the directory', () => {
+  test('its security group, deleted with it, admits only SMB from the Windows container instances and may reach the directory', () => {
     const group = template.toJSON().Resources[groupId];
-    expect([group.DeletionPolicy, group.UpdateReplacePolicy]).toEqual(['Retain', 'Retain']);
+    expect([group.DeletionPolicy, group.UpdateReplacePolicy]).toEqual(['Delete', 'Delete']);
     expect(group.Properties.SecurityGroupIngress).toBeUndefined();
     expect(group.Properties.SecurityGroupEgress).toEqual([{ CidrIp: '0.0.0.0/0', Description: 'Allow all outbound traffic by default', IpProtocol: '-1' }]);
     const rules = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress', {
@@ -130,13 +130,13 @@ describe('FsxWindowsFileSystem overrides', () => {
     throughputCapacityMBps: 12288,
     encryptionKey: cluster.encryptionKey,
     automaticBackupRetention: Duration.days(0),
-    removalPolicy: RemovalPolicy.DESTROY,
+    removalPolicy: RemovalPolicy.RETAIN,
   });
   const resources = Template.fromStack(stack).toJSON().Resources;
 
-  test('each setting lands on the file system, and DESTROY on its security group too', () => {
+  test('each setting lands on the file system, and RETAIN on its security group too', () => {
     const resource = resources[stack.getLogicalId(fileSystem.resource)];
-    expect(resource.DeletionPolicy).toBe('Delete');
+    expect(resource.DeletionPolicy).toBe('Retain');
     expect(resource.Properties).toEqual({
       FileSystemType: 'WINDOWS',
       StorageType: 'HDD',
@@ -152,7 +152,7 @@ describe('FsxWindowsFileSystem overrides', () => {
         CopyTagsToBackups: true,
       },
     });
-    expect(resources[idOf(stack, fileSystem.connections.securityGroups[0])].DeletionPolicy).toBe('Delete');
+    expect(resources[idOf(stack, fileSystem.connections.securityGroups[0])].DeletionPolicy).toBe('Retain');
     expect(fileSystem.subnets).toEqual([subnet]);
   });
 
@@ -203,7 +203,7 @@ describe('invalid FsxWindowsFileSystem props', () => {
     ['backups kept for 91 days', { automaticBackupRetention: Duration.days(91) },
       /automaticBackupRetention is 91 days, but FSx keeps automatic backups for whole days, 0 to 90\. Give Duration\.days\(n\)/],
     ['backups kept for 36 hours', { automaticBackupRetention: Duration.hours(36) }, /automaticBackupRetention is 1 day 12 hours, but FSx keeps/],
-    ['a SNAPSHOT removal policy', { removalPolicy: RemovalPolicy.SNAPSHOT }, /removalPolicy is SNAPSHOT, but CloudFormation takes snapshots .* not of FSx file systems\. Use RemovalPolicy\.RETAIN/],
+    ['a SNAPSHOT removal policy', { removalPolicy: RemovalPolicy.SNAPSHOT }, /removalPolicy is SNAPSHOT, but CloudFormation takes snapshots .* not of FSx file systems\. Use RemovalPolicy\.DESTROY \(the default: FSx takes a final backup/],
     ['MULTI_AZ_1 in one subnet', { vpcSubnets: { subnets: [vpc.isolatedSubnets[0]] } },
       /vpcSubnets selects subnets in 1 Availability Zone\(s\), but deploymentType MULTI_AZ_1 needs two subnets in different Availability Zones.*or use FsxWindowsDeploymentType\.SINGLE_AZ_2/],
     ['MULTI_AZ_1 in a one-AZ VPC', { vpc: oneAz }, /vpcSubnets selects subnets in 1 Availability Zone\(s\), but deploymentType MULTI_AZ_1/],

@@ -5,13 +5,13 @@
  * `graph.ts`; the first half of this file shows the graph and each rule catching its defect on a tiny
  * hand-written template, the second half runs them over the construct scenarios and the example app.
  */
-import { CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { CfnTemplate, DeployModel, listOf, ResourceNode, StackTemplate, stackTemplates } from './graph';
 import { deletionBlockers, orderChecks, orderProblems, OrderRule, retainedOnDelete } from './lifecycle';
 import { G5, IMAGE, M7G, ScenarioName, scenarioTemplates, workloadStack } from './scenarios';
 import { logicalIdOf } from './template';
-import { BatchQueueWorker, Capacity, DaemonAgent, InferenceService, LoadBalancerType, WorkloadCluster } from '../../src';
+import { BatchQueueWorker, Capacity, DaemonAgent, FsxWindowsFileSystem, InferenceService, LoadBalancerType, WorkloadCluster } from '../../src';
 
 // ---------------------------------------------------------------------------------------------
 // The dependency graph on tiny templates.
@@ -344,6 +344,21 @@ describe('deletion blockers with allowDestroy', () => {
   ])('%s: nothing blocks cdk destroy', (_name, make) => {
     const { stack } = workloadStack(make, { cluster: { allowDestroy: true } });
     expect(deletionBlockers(stackTemplates(stack)[0].template)).toEqual([]);
+  });
+});
+
+// An FSx file system keeps its network interfaces in its subnets: retained, it blocks the VPC's deletion.
+describe('deletion blockers: a retained FSx for Windows File Server file system', () => {
+  test.each<[string, RemovalPolicy | undefined, RegExp[]]>([
+    ['DESTROY (the default: FSx takes a final backup)', undefined, []],
+    ['RETAIN, in the stack of its VPC', RemovalPolicy.RETAIN,
+      [/^Share\w* \(AWS::FSx::FileSystem\) is retained, and its network interfaces stay in subnet\(s\) .*PrivateSubnet1\w*, .*PrivateSubnet2\w*, which the stacks delete: .*DELETE_FAILED/]],
+  ])('%s', (_name, removalPolicy, expected) => {
+    const { stack } = workloadStack((s: Stack, c: WorkloadCluster) => {
+      new FsxWindowsFileSystem(s, 'Share', { vpc: c.vpc, activeDirectoryId: 'd-1234567890', removalPolicy });
+    });
+    const blockers = deletionBlockers(stackTemplates(stack)[0].template).filter(b => b.includes('AWS::FSx::FileSystem'));
+    expect(blockers).toEqual(expected.map(e => expect.stringMatching(e)));
   });
 });
 

@@ -242,6 +242,14 @@ export function deletionBlockers(input: Templates): string[] {
         '(aws/aws-cdk#18179, aws/containers-roadmap#2862).');
     }
   }
+  const retained = (n: { resource: { DeletionPolicy?: string } }) => n.resource.DeletionPolicy === 'Retain' || n.resource.DeletionPolicy === 'RetainExceptOnCreate';
+  for (const fs of model.ofType('AWS::FSx::FileSystem').filter(retained)) {
+    const subnets = listOf(fs.properties.SubnetIds).map(id => model.resolve(fs.stackName, id)).filter(n => n !== undefined && !retained(n));
+    if (subnets.length > 0) {
+      out.push(`${model.name(fs)} (${fs.type}) is retained, and its network interfaces stay in subnet(s) ${subnets.map(n => model.name(n!)).join(', ')}, ` +
+        'which the stacks delete: deleting them (and their VPC) fails with DependencyViolation and the stack ends in DELETE_FAILED until the file system is deleted.');
+    }
+  }
   return out;
 }
 
