@@ -6,6 +6,7 @@ import { Construct, IConstruct } from 'constructs';
 import type { WorkloadCluster } from './cluster';
 import { checkRange, isUnresolved, show, ValidationError } from './errors';
 import { acknowledgeResourceWildcards } from './policy-findings';
+import { warn, WarningId } from './warnings';
 import { WorkloadRole } from './roles';
 
 /** Options for `WorkloadVolume.ebs`. */
@@ -155,6 +156,15 @@ export function checkEbsOptions(scope: IConstruct, prop: string, o: EbsVolumeOpt
       `${prop}.throughputMiBps (${o.throughputMiBps}) is more than ${GP3_THROUGHPUT_PER_IOPS} MiB/s per IOPS of the volume's ${provisionedIops} IOPS ` +
       `(${provisionedIops * GP3_THROUGHPUT_PER_IOPS}), the most gp3 allows. ` +
       `Raise iops to at least ${Math.ceil(o.throughputMiBps! / GP3_THROUGHPUT_PER_IOPS)} or lower throughputMiBps.`);
+  }
+  const aboveEcs = [
+    type === 'gp3' && o.iops !== undefined && !isUnresolved(o.iops) && o.iops > 16000 ? `iops ${o.iops} (ECS lists up to 16000)` : undefined,
+    o.throughputMiBps !== undefined && !isUnresolved(o.throughputMiBps) && o.throughputMiBps > 1000 ? `throughputMiBps ${o.throughputMiBps} (ECS lists up to 1000)` : undefined,
+  ].filter((x): x is string => x !== undefined);
+  if (aboveEcs.length > 0) {
+    warn(scope, WarningId.WORKLOAD_VOLUME_EBS_ABOVE_ECS_DOCUMENTED,
+      `${prop} asks for gp3 ${aboveEcs.join(' and ')}: EBS accepts it since September 2025 and ECS passes the values to EBS, ` +
+      'but the ECS API reference still lists the older limits. Deploy it in a test account first.');
   }
   if (o.volumeInitializationRateMiBps !== undefined && o.snapshotId === undefined) {
     throw new ValidationError(scope,

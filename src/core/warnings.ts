@@ -24,6 +24,7 @@ export const WarningId = {
   INFERENCE_SERVICE_ROLLOUT_HEADROOM: 'Annotation::cdk-ecs-workloads:inference-service-rollout-headroom',
   SCHEDULED_TASK_IN_PAST: 'Annotation::cdk-ecs-workloads:scheduled-task-in-past',
   SCHEDULED_TASK_OVERLAP: 'Annotation::cdk-ecs-workloads:scheduled-task-overlap',
+  WORKLOAD_VOLUME_EBS_ABOVE_ECS_DOCUMENTED: 'Annotation::cdk-ecs-workloads:workload-volume-ebs-above-ecs-documented',
 } as const;
 
 /** One of the ids in `WarningId`. */

@@ -8,7 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { IConstruct } from 'constructs';
-import { BatchQueueWorker, DaemonAgent, InferenceService, ScheduledTask, WorkloadCluster } from '../../src';
+import { BatchQueueWorker, DaemonAgent, InferenceService, ScheduledTask, WorkloadCluster, WorkloadVolume } from '../../src';
 import { WarningId } from '../../src/core/warnings';
 import { newStack } from '../compliance';
 
@@ -87,6 +87,9 @@ const TRIGGERS: Record<WarningId, Trigger> = {
   [WarningId.SCHEDULED_TASK_OVERLAP]: stack => new ScheduledTask(stack, 'Subject', {
     cluster: cluster(stack), image, schedule: scheduler.ScheduleExpression.rate(Duration.minutes(30)), timeout: Duration.hours(1),
   }),
+  [WarningId.WORKLOAD_VOLUME_EBS_ABOVE_ECS_DOCUMENTED]: stack => new BatchQueueWorker(stack, 'Subject', {
+    cluster: cluster(stack), image, maxTasks: 2, volumes: [WorkloadVolume.ebs({ containerPath: '/scratch', sizeGiB: 100, iops: 20000, throughputMiBps: 1200 })],
+  }),
 };
 
 const IDS = Object.values(WarningId);
@@ -94,7 +97,7 @@ const IDS = Object.values(WarningId);
 describe('warning ids', () => {
   test('follow one scheme: Annotation::cdk-ecs-workloads:<construct>-<what>, in kebab case', () => {
     for (const id of IDS) {
-      expect(id).toMatch(/^Annotation::cdk-ecs-workloads:(batch-queue-worker|daemon-agent|inference-service|scheduled-task|workload-cluster)(-[a-z0-9]+)+$/);
+      expect(id).toMatch(/^Annotation::cdk-ecs-workloads:(batch-queue-worker|daemon-agent|inference-service|scheduled-task|workload-cluster|workload-volume)(-[a-z0-9]+)+$/);
     }
     expect(new Set(IDS).size).toBe(IDS.length);
   });
