@@ -6,8 +6,8 @@ import { Construct, IConstruct } from 'constructs';
 import type { WorkloadCluster } from './cluster';
 import { checkRange, isUnresolved, show, ValidationError } from './errors';
 import { acknowledgeResourceWildcards } from './policy-findings';
-import { warn, WarningId } from './warnings';
 import { WorkloadRole } from './roles';
+import { warn, WarningId } from './warnings';
 
 /** Options for `WorkloadVolume.ebs`. */
 export interface EbsVolumeOptions {
