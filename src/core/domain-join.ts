@@ -36,7 +36,8 @@ export interface WindowsDirectoryJoinOptions {
 /** The SSM document of the documented "seamless domain join" of EC2 Windows instances. @internal */
 export const JOIN_DOCUMENT = 'AWS-JoinDirectoryServiceDomain';
 
-const DIRECTORY_ID = /^d-[0-9a-f]{10}$/;
+/** An AWS Directory Service directory id: `d-` and 10 hex digits. @internal */
+export const DIRECTORY_ID = /^d-[0-9a-f]{10}$/;
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 const IPV4 = /^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 

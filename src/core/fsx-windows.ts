@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as fsx from 'aws-cdk-lib/aws-fsx';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { DIRECTORY_ID } from './domain-join';
 import { isUnresolved, show, ValidationError } from './errors';
 
 /** Deployment types of an FSx for Windows File Server file system. */
@@ -29,9 +30,6 @@ const STORAGE_LIMITS_GIB: { [type: string]: [number, number] } = {
   [fsx.StorageType.SSD]: [32, 65536],
   [fsx.StorageType.HDD]: [2000, 65536],
 };
-
-/** AWS Directory Service directory id: `d-` and 10 hex digits. */
-const DIRECTORY_ID = /^d-[0-9a-f]{10}$/;
 
 /** Props of `FsxWindowsFileSystem`. */
 export interface FsxWindowsFileSystemProps {
