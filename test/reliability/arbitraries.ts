@@ -12,12 +12,19 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { IConstruct } from 'constructs';
 import * as fc from 'fast-check';
-import { Capacity, ManagedInstancesOptions, SidecarContainerOptions, WorkloadCluster, WorkloadContainerOptions, WorkloadManagedInstances, WorkloadVolume } from '../../src';
+import {
+  Capacity, FsxWindowsFileSystem, ManagedInstancesOptions, S3FilesFileSystem, SidecarContainerOptions, WorkloadCluster, WorkloadContainerOptions,
+  WorkloadManagedInstances, WorkloadVolume,
+} from '../../src';
 import { ValidationError } from '../../src/core/errors';
+import { buildBucket } from '../../src/core/resources';
 import { FARGATE_MEMORY_BY_CPU } from '../../src/core/task-definition';
+import { FARGATE_WINDOWS_CPU } from '../../src/core/windows';
 import { findingLines, newStack } from '../compliance';
 import { structuralProblems } from '../deploy-proof';
 
@@ -52,14 +59,19 @@ export const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/libr
 export const CERT_ARN = 'arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
 export const WEB_ACL_ARN = 'arn:aws:wafv2:us-east-1:123456789012:regional/webacl/inference/abcd';
 
-/** The EC2 capacity providers the environment can add to its cluster. */
-export type Ec2Kind = 'arm' | 'x86' | 'gpu';
+/** The EC2 capacity providers the environment can add to its cluster ('win': Windows Server 2022 instances). */
+export type Ec2Kind = 'arm' | 'x86' | 'gpu' | 'win';
 
-const PROVIDERS: { [k in Ec2Kind]: { id: string; types: string[]; gpu?: boolean } } = {
+const PROVIDERS: { [k in Ec2Kind]: { id: string; types: string[]; gpu?: boolean; windows?: ecs.WindowsOptimizedVersion } } = {
   arm: { id: 'Arm', types: ['m7g.large', 'c7g.large'] },
   x86: { id: 'X86', types: ['m7i.large', 'c7i.large'] },
   gpu: { id: 'Gpu', types: ['g5.xlarge', 'g4dn.xlarge'], gpu: true },
+  win: { id: 'Windows', types: ['m6i.xlarge', 'm7i.xlarge'], windows: ecs.WindowsOptimizedVersion.SERVER_2022 },
 };
+
+/** The FSx for Windows File Server file system volumes name by id (with its security group), and its domain. */
+export const FSX_ID = 'fs-0123456789abcdef0';
+export const FSX_DOMAIN = 'corp.example.com';
 
 /** The ECS Managed Instances capacity providers the environment can add to its cluster. */
 export type ManagedKind = 'miArm' | 'miX86' | 'miGpu';
@@ -85,6 +97,12 @@ export class Env {
   private _certificate?: acm.ICertificate;
   private readonly secrets: { [name: string]: ecs.Secret } = {};
   private readonly accessPoints: { [name: string]: efs.IAccessPoint } = {};
+  private readonly buckets: { [id: string]: s3.Bucket } = {};
+  private readonly s3FileSystems: { [prefix: string]: S3FilesFileSystem } = {};
+  private _fsx?: FsxWindowsFileSystem;
+  private _fsxGroup?: ec2.ISecurityGroup;
+  private _fsxSecret?: secretsmanager.ISecret;
+  private _fsxParameter?: ssm.IParameter;
 
   constructor(id = 'Test') {
     this.stack = newStack(id);
@@ -103,6 +121,7 @@ export class Env {
         instanceType: new ec2.InstanceType(p.types[0]),
         additionalInstanceTypes: p.types.slice(1).map(t => new ec2.InstanceType(t)),
         gpu: p.gpu,
+        windows: p.windows,
         maxCapacity: 2,
       });
     }
@@ -136,6 +155,45 @@ export class Env {
     return this._certificate;
   }
 
+  /** A bucket of the user's, built like ours: versioned and KMS-encrypted, as S3 Files requires. */
+  public bucket(id: string): s3.Bucket {
+    this.buckets[id] ??= buildBucket(this.stack, id, {
+      encryptionKey: this.cluster.encryptionKey, serverAccessLogsBucket: this.cluster.accessLogsBucket, eventBridgeEnabled: true,
+    });
+    return this.buckets[id];
+  }
+
+  /** An S3 Files file system on `prefix` of one shared bucket (the prefixes drawn never contain one another). */
+  public s3Files(prefix: string): S3FilesFileSystem {
+    this.s3FileSystems[prefix] ??= new S3FilesFileSystem(this.stack, `Files${Object.keys(this.s3FileSystems).length}`, {
+      vpc: this.cluster.vpc, bucket: this.bucket('FilesBucket'), prefix,
+    });
+    return this.s3FileSystems[prefix];
+  }
+
+  /** An FSx for Windows File Server file system created here, joined to an AWS Managed Microsoft AD directory. */
+  public get fsxFileSystem(): FsxWindowsFileSystem {
+    this._fsx ??= new FsxWindowsFileSystem(this.stack, 'Share', { vpc: this.cluster.vpc, activeDirectoryId: 'd-1234567890' });
+    return this._fsx;
+  }
+
+  /** The security group of the file system `FSX_ID` (owned elsewhere). */
+  public get fsxGroup(): ec2.ISecurityGroup {
+    this._fsxGroup ??= ec2.SecurityGroup.fromSecurityGroupId(this.stack, 'FsxGroup', 'sg-0123456789abcdef1');
+    return this._fsxGroup;
+  }
+
+  /** The domain user's credentials for the share: a secret, or a SecureString parameter. */
+  public fsxCredentials(kind: 'secret' | 'parameter'): { credentialsSecret?: secretsmanager.ISecret; credentialsParameter?: ssm.IParameter } {
+    if (kind === 'secret') {
+      this._fsxSecret ??= secretsmanager.Secret.fromSecretCompleteArn(this.stack, 'FsxCredentials',
+        'arn:aws:secretsmanager:us-east-1:123456789012:secret:fsx/ecs-AbCdEf');
+      return { credentialsSecret: this._fsxSecret };
+    }
+    this._fsxParameter ??= ssm.StringParameter.fromSecureStringParameterAttributes(this.stack, 'FsxCredentialsParam', { parameterName: '/fsx/ecs' });
+    return { credentialsParameter: this._fsxParameter };
+  }
+
   /** A SecureString parameter, as a container secret. */
   public secret(name: string): ecs.Secret {
     this.secrets[name] ??= ecs.Secret.fromSsmParameter(ssm.StringParameter.fromSecureStringParameterAttributes(
@@ -148,8 +206,12 @@ export class Env {
 // Capacity
 // ---------------------------------------------------------------------------------------------
 
+/** The Windows Server families Fargate runs. */
+export type FargateWindowsFamily = 'WINDOWS_SERVER_2019_CORE' | 'WINDOWS_SERVER_2019_FULL' | 'WINDOWS_SERVER_2022_CORE' | 'WINDOWS_SERVER_2022_FULL';
+
 export type CapacitySpec =
   | { readonly kind: 'fargate' }
+  | { readonly kind: 'fargateWindows'; readonly family?: FargateWindowsFamily }
   | { readonly kind: 'spot'; readonly spotWeight?: number; readonly onDemandBase?: number; readonly onDemandWeight?: number }
   | { readonly kind: 'ec2'; readonly provider: Ec2Kind; readonly base?: number }
   | { readonly kind: 'managed'; readonly managed: ManagedKind; readonly base?: number }
@@ -183,18 +245,36 @@ export function managedSpec(kinds: ManagedKind[] = ['miArm', 'miX86', 'miGpu']):
   }, { requiredKeys: ['managed'] }).map(o => ({ kind: 'managed' as const, ...o }));
 }
 
-/** Fargate, Fargate Spot, the EC2 `providers` and the Managed Instances `managed`. */
-export function capacitySpec(providers: Ec2Kind[] = ['arm', 'x86'], managed: ManagedKind[] = []): fc.Arbitrary<CapacitySpec> {
-  // Managed Instances add a capacity provider, two roles and an instance profile to the stack: drawn half as often, to keep the local run fast.
+/** Windows capacity: Fargate Windows (any family Fargate runs), or the Windows Server EC2 provider. */
+export const windowsCapacitySpec: fc.Arbitrary<CapacitySpec> = fc.oneof(
+  fc.record({
+    kind: fc.constant('fargateWindows' as const),
+    family: fc.constantFrom<FargateWindowsFamily>('WINDOWS_SERVER_2019_CORE', 'WINDOWS_SERVER_2019_FULL', 'WINDOWS_SERVER_2022_CORE', 'WINDOWS_SERVER_2022_FULL'),
+  }, { requiredKeys: ['kind'] }),
+  ec2Spec(['win']),
+);
+
+/**
+ * Fargate, Fargate Spot, the EC2 `providers`, the Managed Instances `managed` and, with `windows`,
+ * Windows capacity (Fargate Windows or the Windows EC2 provider).
+ */
+export function capacitySpec(providers: Ec2Kind[] = ['arm', 'x86'], managed: ManagedKind[] = [], windows = false): fc.Arbitrary<CapacitySpec> {
+  // Managed Instances add a capacity provider, two roles and an instance profile to the stack, Windows EC2 capacity an
+  // Auto Scaling group: drawn less often, to keep the local run fast.
   const kinds: fc.WeightedArbitrary<CapacitySpec>[] = [fc.constant<CapacitySpec>({ kind: 'fargate' }), spotSpec, ec2Spec(providers)].map(arbitrary => ({ arbitrary, weight: 2 }));
   if (managed.length > 0) kinds.push({ arbitrary: managedSpec(managed), weight: 1 });
+  if (windows) kinds.push({ arbitrary: windowsCapacitySpec, weight: 1 });
   return fc.oneof(...kinds);
 }
 
+/** Whether the tasks on this capacity run Windows containers. */
+export const isWindows = (c: CapacitySpec | undefined): boolean => c?.kind === 'fargateWindows' || (c?.kind === 'ec2' && c.provider === 'win');
+
 /** The container spec options of a capacity (`gpu`: the default capacity of a GPU task, the cluster's GPU provider). */
-export function capacityContainer(c: CapacitySpec | undefined, gpu = false): { fargate: boolean; provider?: Ec2Kind; managed?: ManagedKind } {
-  if (c?.kind === 'ec2') return { fargate: false, provider: c.provider };
+export function capacityContainer(c: CapacitySpec | undefined, gpu = false): Pick<ContainerSpecOptions, 'fargate' | 'provider' | 'managed' | 'windows'> {
+  if (c?.kind === 'ec2') return { fargate: false, provider: c.provider, windows: c.provider === 'win' };
   if (c?.kind === 'managed') return { fargate: false, managed: c.managed };
+  if (c?.kind === 'fargateWindows') return { fargate: true, windows: true };
   if (c === undefined && gpu) return { fargate: false, provider: 'gpu' };
   return { fargate: true };
 }
@@ -202,6 +282,7 @@ export function capacityContainer(c: CapacitySpec | undefined, gpu = false): { f
 export function materializeCapacity(env: Env, spec: CapacitySpec): Capacity {
   switch (spec.kind) {
     case 'fargate': return Capacity.fargate();
+    case 'fargateWindows': return Capacity.fargateWindows({ operatingSystemFamily: spec.family ? ecs.OperatingSystemFamily[spec.family] : undefined });
     case 'spot': return Capacity.fargateSpot({ spotWeight: spec.spotWeight, onDemandBase: spec.onDemandBase, onDemandWeight: spec.onDemandWeight });
     case 'ec2': return Capacity.ec2(env.provider(spec.provider), { base: spec.base });
     case 'managed': return Capacity.managedInstances(env.managed(spec.managed), { base: spec.base });
@@ -317,60 +398,220 @@ export function materializeSidecar(env: Env, s: SidecarSpec): SidecarContainerOp
 
 // Volumes ---------------------------------------------------------------------------------------
 
+/** EBS volume types, as `ec2.EbsDeviceVolumeType` keys. */
+export type EbsType = 'GP2' | 'GP3' | 'IO1' | 'IO2' | 'ST1' | 'SC1' | 'STANDARD';
+
 export type VolumeSpec =
   | { readonly kind: 'scratch'; readonly name: string; readonly path: string; readonly readOnly?: boolean }
   | { readonly kind: 'host'; readonly name: string; readonly path: string; readonly hostPath: string; readonly readOnly?: boolean }
   | { readonly kind: 'docker'; readonly name: string; readonly path: string; readonly driverOpts?: { [k: string]: string }; readonly shared?: boolean; readonly readOnly?: boolean }
-  | { readonly kind: 'efs'; readonly name: string; readonly path: string; readonly accessPoint?: boolean; readonly readOnly?: boolean };
+  | { readonly kind: 'efs'; readonly name: string; readonly path: string; readonly accessPoint?: boolean; readonly readOnly?: boolean }
+  | EbsVolumeSpec
+  /** An S3 Files file system of the environment, on `prefix` of its bucket. */
+  | { readonly kind: 's3files'; readonly name: string; readonly path: string; readonly prefix: string; readonly rootDirectory?: string; readonly readOnly?: boolean }
+  | FsxVolumeSpec;
 
+export interface EbsVolumeSpec {
+  readonly kind: 'ebs';
+  readonly name: string;
+  readonly path: string;
+  readonly sizeGiB?: number;
+  readonly volumeType?: EbsType;
+  readonly iops?: number;
+  readonly throughputMiBps?: number;
+  readonly fileSystemType?: 'XFS' | 'EXT3' | 'EXT4' | 'NTFS';
+  readonly snapshotId?: string;
+  readonly initRateMiBps?: number;
+  readonly readOnly?: boolean;
+}
+
+/** FSx for Windows File Server: the environment's `FsxWindowsFileSystem` (`created`) or `FSX_ID` with its security group. */
+export interface FsxVolumeSpec {
+  readonly kind: 'fsx';
+  readonly name: string;
+  readonly path: string;
+  readonly created?: boolean;
+  readonly rootDirectory?: string;
+  readonly credentials: 'secret' | 'parameter';
+  readonly readOnly?: boolean;
+}
 
 const volumeName = fc.stringMatching(/^[a-z][a-z0-9_-]{0,11}$/);
 const ro = fc.option(fc.boolean(), { nil: undefined });
 
-/** One volume; `ec2` allows host paths and Docker volumes (Fargate supports neither). */
-function volumeArb(ec2Capacity: boolean): fc.Arbitrary<VolumeSpec> {
-  const kinds: fc.Arbitrary<VolumeSpec>[] = [
-    fc.record({ kind: fc.constant('scratch' as const), name: volumeName, path: absPath, readOnly: ro }, { requiredKeys: ['kind', 'name', 'path'] }),
-    fc.record({ kind: fc.constant('efs' as const), name: volumeName, path: absPath, accessPoint: fc.boolean(), readOnly: ro },
-      { requiredKeys: ['kind', 'name', 'path', 'accessPoint'] }),
+/** An absolute Windows path of 1–3 segments on drive C (never 'C:\' itself, never '..'). */
+export const winPath = fc.array(segment, { minLength: 1, maxLength: 3 }).map(s => `C:\\${s.join('\\')}`);
+
+/** Whether `path` is a Windows path (`C:\...`), as the library tells them apart. */
+export const isWindowsPath = (path: string) => /^[A-Za-z]:\\/.test(path);
+
+/** The two S3 Files prefixes volumes draw: neither contains the other (file systems of one bucket). */
+export const S3_FILES_PREFIXES = ['models/', 'data/in/'];
+
+/**
+ * EBS limits as `checkEbsOptions` encodes them: sizes per type (GiB), and provisioned IOPS (range, most
+ * per GiB) of the types that take them; gp3 throughput 125–2000 MiB/s, at most 0.25 MiB/s per IOPS.
+ */
+export const EBS_SIZE_GIB: { [t in EbsType]: [number, number] } = {
+  GP2: [1, 16384], GP3: [1, 16384], IO1: [4, 16384], IO2: [4, 16384], ST1: [125, 16384], SC1: [125, 16384], STANDARD: [1, 1024],
+};
+export const EBS_IOPS: { [t: string]: { min: number; max: number; perGiB: number } } = {
+  GP3: { min: 3000, max: 80000, perGiB: 500 },
+  IO1: { min: 100, max: 64000, perGiB: 50 },
+  IO2: { min: 100, max: 256000, perGiB: 1000 },
+};
+export const GP3_THROUGHPUT: [number, number] = [125, 2000];
+
+const snapshotId = fc.stringMatching(/^[0-9a-f]{17}$/).map(h => `snap-${h}`);
+const fraction = fc.double({ min: 0, max: 1, noNaN: true });
+
+/**
+ * A valid EBS volume: a size in its type's range (omitted now and then with a snapshot, whose size
+ * then applies), IOPS in range and within the per-GiB ratio (required for io1/io2), gp3 throughput
+ * within 0.25 MiB/s per IOPS. No magnetic volumes on Fargate; NTFS on Windows, never on Linux.
+ */
+function ebsArb(o: { fargate: boolean; windows: boolean }, path: fc.Arbitrary<string>): fc.Arbitrary<VolumeSpec> {
+  const types: EbsType[] = ['GP2', 'GP3', 'IO1', 'IO2', 'ST1', 'SC1', ...o.fargate ? [] : ['STANDARD' as const]];
+  return fc.constantFrom(...types).chain(type => fc.record({
+    name: volumeName,
+    path,
+    sizeGiB: fc.integer({ min: EBS_SIZE_GIB[type][0], max: EBS_SIZE_GIB[type][1] }),
+    defaultType: fc.boolean(),
+    snapshotId: fc.option(snapshotId, { nil: undefined }),
+    sizeFromSnapshot: fc.boolean(),
+    iops: fc.option(fraction, { nil: undefined }),
+    throughput: fc.option(fraction, { nil: undefined }),
+    fileSystemType: o.windows ? fc.constant('NTFS' as const) : fc.option(fc.constantFrom('XFS' as const, 'EXT3' as const, 'EXT4' as const), { nil: undefined }),
+    initRateMiBps: fc.option(fc.integer({ min: 100, max: 300 }), { nil: undefined }),
+    readOnly: ro,
+  }).map((r): VolumeSpec => {
+    const limits = EBS_IOPS[type];
+    let iops: number | undefined;
+    if (limits && (type !== 'GP3' || r.iops !== undefined)) {
+      const most = Math.min(limits.max, r.sizeGiB * limits.perGiB);
+      if (most >= limits.min) iops = limits.min + Math.floor((r.iops ?? 0) * (most - limits.min));
+    }
+    const mostThroughput = Math.min(GP3_THROUGHPUT[1], Math.floor(0.25 * (iops ?? 3000)));
+    const throughputMiBps = type === 'GP3' && r.throughput !== undefined
+      ? GP3_THROUGHPUT[0] + Math.floor(r.throughput * (mostThroughput - GP3_THROUGHPUT[0])) : undefined;
+    // Without a size the per-GiB ratios cannot be checked: volumes with provisioned IOPS keep theirs.
+    const sizeGiB = r.snapshotId !== undefined && r.sizeFromSnapshot && iops === undefined ? undefined : r.sizeGiB;
+    return {
+      kind: 'ebs',
+      name: r.name,
+      path: r.path,
+      sizeGiB,
+      volumeType: type === 'GP3' && r.defaultType ? undefined : type,
+      iops,
+      throughputMiBps,
+      fileSystemType: r.fileSystemType,
+      snapshotId: r.snapshotId,
+      initRateMiBps: r.snapshotId !== undefined ? r.initRateMiBps : undefined,
+      readOnly: r.readOnly,
+    };
+  }));
+}
+
+/** Where the volumes of a task are mounted: the capacity, the OS, and whether the workload attaches EBS volumes (a REPLICA service). */
+export interface VolumeOptions {
+  readonly capacity: 'fargate' | 'ec2' | 'managed';
+  readonly windows?: boolean;
+  readonly ebs?: boolean;
+}
+
+/**
+ * One volume of a kind the capacity and OS can mount: scratch space anywhere, host paths and Docker
+ * volumes on EC2, EFS and S3 Files (Fargate and Managed Instances) on Linux, FSx for Windows File
+ * Server on Windows EC2, EBS on services (not on Windows Fargate). EBS and S3 Files are drawn half as
+ * often as the others: each adds roles, security groups or file systems to the stack.
+ */
+function volumeArb(o: VolumeOptions): fc.Arbitrary<VolumeSpec> {
+  const windows = o.windows ?? false;
+  const path = windows ? winPath : absPath;
+  const kinds: fc.WeightedArbitrary<VolumeSpec>[] = [
+    { arbitrary: fc.record({ kind: fc.constant('scratch' as const), name: volumeName, path, readOnly: ro }, { requiredKeys: ['kind', 'name', 'path'] }), weight: 2 },
   ];
-  if (ec2Capacity) {
+  if (!windows) {
+    kinds.push({
+      arbitrary: fc.record({ kind: fc.constant('efs' as const), name: volumeName, path, accessPoint: fc.boolean(), readOnly: ro },
+        { requiredKeys: ['kind', 'name', 'path', 'accessPoint'] }),
+      weight: 2,
+    });
+  }
+  if (o.capacity === 'ec2') {
     kinds.push(
-      fc.record({ kind: fc.constant('host' as const), name: volumeName, path: absPath, hostPath: absPath, readOnly: ro }, { requiredKeys: ['kind', 'name', 'path', 'hostPath'] }),
-      fc.record({
-        kind: fc.constant('docker' as const),
-        name: volumeName,
-        path: absPath,
-        driverOpts: fc.dictionary(fc.stringMatching(/^[a-z]{1,6}$/), fc.stringMatching(/^[a-z0-9]{1,6}$/), { maxKeys: 2 }),
-        shared: fc.boolean(),
-        readOnly: ro,
-      }, { requiredKeys: ['kind', 'name', 'path'] }),
+      {
+        arbitrary: fc.record({ kind: fc.constant('host' as const), name: volumeName, path, hostPath: path, readOnly: ro }, { requiredKeys: ['kind', 'name', 'path', 'hostPath'] }),
+        weight: 2,
+      },
+      {
+        arbitrary: fc.record({
+          kind: fc.constant('docker' as const),
+          name: volumeName,
+          path,
+          driverOpts: fc.dictionary(fc.stringMatching(/^[a-z]{1,6}$/), fc.stringMatching(/^[a-z0-9]{1,6}$/), { maxKeys: 2 }),
+          shared: fc.boolean(),
+          readOnly: ro,
+        }, { requiredKeys: ['kind', 'name', 'path'] }),
+        weight: 2,
+      },
     );
+  }
+  if (o.ebs && !(windows && o.capacity !== 'ec2')) kinds.push({ arbitrary: ebsArb({ fargate: o.capacity === 'fargate', windows }, path), weight: 1 });
+  if (!windows && o.capacity !== 'ec2') {
+    kinds.push({
+      arbitrary: fc.record({
+        kind: fc.constant('s3files' as const), name: volumeName, path, prefix: fc.constantFrom(...S3_FILES_PREFIXES), rootDirectory: absPath, readOnly: ro,
+      }, { requiredKeys: ['kind', 'name', 'path', 'prefix'] }),
+      weight: 1,
+    });
+  }
+  if (windows && o.capacity === 'ec2') {
+    kinds.push({
+      arbitrary: fc.record({
+        kind: fc.constant('fsx' as const),
+        name: volumeName,
+        path,
+        created: fc.boolean(),
+        rootDirectory: fc.constantFrom('share', 'share\\reports'),
+        credentials: fc.constantFrom('secret' as const, 'parameter' as const),
+        readOnly: ro,
+      }, { requiredKeys: ['kind', 'name', 'path', 'credentials'] }),
+      // Windows EC2 capacity is itself drawn rarely.
+      weight: 2,
+    });
   }
   return fc.oneof(...kinds);
 }
 
 /**
- * Volumes of distinct names and mount points, none mounted at a path inside another's.
+ * Volumes of distinct names and mount points, none mounted at a path inside another's, at most one EBS.
  * `reservedNames` / `reservedPaths` are taken by the construct (e.g. the inference model store).
  */
 export interface ReservedVolumes { names?: string[]; paths?: string[] }
 
-export function volumes(ec2Capacity: boolean, reserved: ReservedVolumes = {}): fc.Arbitrary<VolumeSpec[]> {
-  return fc.uniqueArray(volumeArb(ec2Capacity), {
+export function volumes(o: VolumeOptions, reserved: ReservedVolumes = {}): fc.Arbitrary<VolumeSpec[]> {
+  return fc.uniqueArray(volumeArb(o), {
     maxLength: 3,
     selector: v => v.name,
   }).filter(vs => {
     const names = new Set(vs.map(v => v.name));
-    const paths = vs.map(v => v.path);
+    // Windows paths are not case-sensitive.
+    const paths = vs.map(v => v.path.toLowerCase());
     if (names.size !== vs.length) return false;
     // Duplicate mount points are a ValidationError (Docker rejects them when the task starts).
     if (new Set(paths).size !== paths.length) return false;
+    // ECS attaches one EBS volume per task (a ValidationError otherwise: among the invalid props).
+    if (vs.filter(v => v.kind === 'ebs').length > 1) return false;
     if (vs.some(v => reserved.names?.includes(v.name))) return false;
     if (paths.some(p => reserved.paths?.includes(p))) return false;
     return true;
   });
 }
+
+/** The volumes of a spec that any Linux capacity mounts (scratch space and EFS at Linux paths), for breakers that change the capacity. */
+export const portableVolumes = (vs: VolumeSpec[] | undefined): VolumeSpec[] | undefined =>
+  vs?.filter(v => (v.kind === 'scratch' || v.kind === 'efs') && !isWindowsPath(v.path));
 
 export function materializeVolume(env: Env, v: VolumeSpec): WorkloadVolume {
   switch (v.kind) {
@@ -386,6 +627,30 @@ export function materializeVolume(env: Env, v: VolumeSpec): WorkloadVolume {
       accessPoint: v.accessPoint ? env.accessPoint(v.name) : undefined,
       readOnly: v.readOnly,
     });
+    case 'ebs': return WorkloadVolume.ebs({
+      name: v.name,
+      containerPath: v.path,
+      sizeGiB: v.sizeGiB,
+      volumeType: v.volumeType ? ec2.EbsDeviceVolumeType[v.volumeType] : undefined,
+      iops: v.iops,
+      throughputMiBps: v.throughputMiBps,
+      fileSystemType: v.fileSystemType ? ecs.FileSystemType[v.fileSystemType] : undefined,
+      snapshotId: v.snapshotId,
+      volumeInitializationRateMiBps: v.initRateMiBps,
+      readOnly: v.readOnly,
+    });
+    case 's3files': return WorkloadVolume.s3Files({
+      name: v.name, containerPath: v.path, fileSystem: env.s3Files(v.prefix), rootDirectory: v.rootDirectory, readOnly: v.readOnly,
+    });
+    case 'fsx': return WorkloadVolume.fsxWindows({
+      name: v.name,
+      containerPath: v.path,
+      ...v.created ? { fileSystem: env.fsxFileSystem } : { fileSystemId: FSX_ID, fileSystemSecurityGroups: [env.fsxGroup] },
+      rootDirectory: v.rootDirectory,
+      domain: FSX_DOMAIN,
+      ...env.fsxCredentials(v.credentials),
+      readOnly: v.readOnly,
+    });
   }
 }
 
@@ -396,6 +661,11 @@ export const fargateCpuMemory: fc.Arbitrary<{ cpu: number; memoryLimitMiB: numbe
   fc.constantFrom(...Object.keys(FARGATE_MEMORY_BY_CPU).map(Number)).chain(cpu =>
     fc.constantFrom(...FARGATE_MEMORY_BY_CPU[cpu]).map(memoryLimitMiB => ({ cpu, memoryLimitMiB })));
 
+/** Valid Fargate Windows (cpu, memory) pairs: 1, 2 or 4 vCPUs, with the memory Fargate takes at that size. */
+export const fargateWindowsCpuMemory: fc.Arbitrary<{ cpu: number; memoryLimitMiB: number }> =
+  fc.constantFrom(...FARGATE_WINDOWS_CPU).chain(cpu =>
+    fc.constantFrom(...FARGATE_MEMORY_BY_CPU[cpu]).map(memoryLimitMiB => ({ cpu, memoryLimitMiB })));
+
 /**
  * What the largest instance type of each provider has: CPU units (1024 per vCPU) and installed memory
  * (MiB). A task that needs more can never be placed (a ValidationError).
@@ -404,6 +674,7 @@ export const PROVIDER_LIMITS: { [k in Ec2Kind]: { cpu: number; memoryMiB: number
   arm: { cpu: 2048, memoryMiB: 8192, gpus: 0 }, // m7g.large
   x86: { cpu: 2048, memoryMiB: 8192, gpus: 0 }, // m7i.large
   gpu: { cpu: 4096, memoryMiB: 16384, gpus: 1 }, // g5.xlarge, g4dn.xlarge
+  win: { cpu: 4096, memoryMiB: 16384, gpus: 0 }, // m6i.xlarge, m7i.xlarge
 };
 
 /** EC2 task-level cpu and memory (within ECS limits and what every provider's instances have, with room for sidecars). */
@@ -437,6 +708,10 @@ export interface ContainerSpecOptions {
   readonly provider?: Ec2Kind;
   /** The Managed Instances, if any (fix the architecture, allow GPUs; no Docker volumes or host paths). */
   readonly managed?: ManagedKind;
+  /** Whether the tasks run Windows containers (x86_64, no GPUs, no user or read-only root, Windows paths). */
+  readonly windows?: boolean;
+  /** Whether the workload attaches EBS volumes (a REPLICA service: BatchQueueWorker, InferenceService). */
+  readonly ebs?: boolean;
   /** Whether `containerPort` is generated. */
   readonly port?: boolean;
   /** Reserved volume names / ids / paths. */
@@ -449,11 +724,15 @@ export interface ContainerSpecOptions {
 
 /** Valid `WorkloadContainerOptions` (as a spec) for the capacity. */
 export function containerSpec(o: ContainerSpecOptions): fc.Arbitrary<ContainerSpec> {
-  const resources = o.noResources ? fc.constant(undefined) : o.fargate ? fargateCpuMemory : ec2CpuMemory;
-  const arch: fc.Arbitrary<'ARM64' | 'X86_64'> = o.fargate ? fc.constantFrom('ARM64', 'X86_64')
-    : o.managed ? fc.constant(MANAGED[o.managed].arch)
-      : fc.constant(o.provider === 'arm' ? 'ARM64' : 'X86_64');
+  const windows = o.windows ?? false;
+  const resources = o.noResources ? fc.constant(undefined) : o.fargate ? (windows ? fargateWindowsCpuMemory : fargateCpuMemory) : ec2CpuMemory;
+  const arch: fc.Arbitrary<'ARM64' | 'X86_64'> = windows ? fc.constant('X86_64')
+    : o.fargate ? fc.constantFrom('ARM64', 'X86_64')
+      : o.managed ? fc.constant(MANAGED[o.managed].arch)
+        : fc.constant(o.provider === 'arm' ? 'ARM64' : 'X86_64');
   const gpus = o.managed ? MANAGED[o.managed].gpus : o.provider === 'gpu' ? PROVIDER_LIMITS.gpu.gpus : 0;
+  // ECS supports neither a read-only root file system nor a container user for Windows containers (refused: among the invalid props).
+  const windowsSidecars = sidecars.map(list => list.map(x => ({ ...x, readonlyRootFilesystem: undefined, user: undefined })));
   return fc.record({
     resources,
     command: commandArb,
@@ -465,12 +744,12 @@ export function containerSpec(o: ContainerSpecOptions): fc.Arbitrary<ContainerSp
     stopTimeoutS: fc.integer({ min: 2, max: 120 }),
     cpuArchitecture: arch,
     gpuCount: gpus > 0 ? fc.integer({ min: 1, max: gpus }) : fc.constant(undefined),
-    readonlyRootFilesystem: fc.constant(true as const),
-    user,
+    readonlyRootFilesystem: windows ? fc.constant(undefined) : fc.constant(true as const),
+    user: windows ? fc.constant(undefined) : user,
     logRetention,
-    sidecars,
-    // On Managed Instances: scratch space and EFS (Docker volumes are refused; host paths are left to the EC2 providers).
-    volumes: volumes(!o.fargate && !o.managed, o.reserved),
+    sidecars: windows ? windowsSidecars : sidecars,
+    // On Managed Instances no Docker volumes (refused) and no host paths (left to the EC2 providers).
+    volumes: volumes({ capacity: o.fargate ? 'fargate' : o.managed ? 'managed' : 'ec2', windows, ebs: o.ebs }, o.reserved),
   }, { requiredKeys: [] }).map(spec => {
     let s = spec;
     const memory = s.resources?.memoryLimitMiB ?? o.defaultMemory ?? 512;
@@ -527,15 +806,25 @@ export function acknowledgeUserEnvironment(s: ContainerSpec, taskDefinition: ICo
 // Breakers: each takes valid specs and breaks exactly one thing
 // ---------------------------------------------------------------------------------------------
 
-/** One broken thing: a description, the mutation and, if given, what the refusal's message must say. */
+/**
+ * One broken thing: a description, the mutation and, if given, what the refusal's message must say.
+ * `atSynth`: the refusal may come from the construct's validation when the app synthesizes (what the
+ * construct cannot know at construction, e.g. that no service attaches an EBS volume).
+ */
 export interface Breaker<T> {
   readonly what: string;
   readonly apply: (spec: T) => T;
   readonly message?: RegExp;
+  readonly atSynth?: boolean;
 }
 
-export function breaker<T>(what: string, apply: (spec: T) => T, message?: RegExp): Breaker<T> {
-  return { what, apply, message };
+export function breaker<T>(what: string, apply: (spec: T) => T, message?: RegExp, atSynth?: boolean): Breaker<T> {
+  return { what, apply, message, atSynth };
+}
+
+/** The same breaker applied to a part of a larger spec (e.g. a container breaker to a workload spec). */
+export function lift<T, P>(b: Breaker<P>, apply: (spec: T, part: (p: P) => P) => T): Breaker<T> {
+  return { what: b.what, apply: s => apply(s, b.apply), message: b.message, atSynth: b.atSynth };
 }
 
 /** Capacity values ECS rejects. */
@@ -562,11 +851,22 @@ const notFargateCpu = fc.integer({ min: 1, max: 20000 }).filter(c => !(c in FARG
  * Breakers of the container options for a capacity. `fargate`: Fargate-only violations; otherwise
  * EC2 ones (with the provider's architecture).
  */
-export interface BreakerOptions { fargate: boolean; provider?: Ec2Kind; managed?: ManagedKind; port?: boolean; noResources?: boolean }
+export interface BreakerOptions {
+  fargate: boolean;
+  provider?: Ec2Kind;
+  managed?: ManagedKind;
+  port?: boolean;
+  noResources?: boolean;
+  /** The workload attaches EBS volumes (a REPLICA service); otherwise an EBS volume fails synthesis. */
+  ebs?: boolean;
+  /** The tasks run Windows containers: Windows breakers only. */
+  windows?: boolean;
+}
 
 export function containerBreakers(o: BreakerOptions): fc.Arbitrary<Breaker<ContainerSpec>> {
   const b = (what: string, apply: (s: ContainerSpec) => ContainerSpec, message?: RegExp) => breaker(what, apply, message);
-  if (o.managed) return fc.oneof(...managedContainerBreakers(o.managed));
+  if (o.windows) return fc.oneof(...windowsContainerBreakers(o));
+  if (o.managed) return fc.oneof(...managedContainerBreakers(o.managed), ...storageBreakers(o));
   const list: fc.Arbitrary<Breaker<ContainerSpec>>[] = [
     // (Duration rejects negative amounts itself, before any prop reaches a construct.)
     fc.oneof(fc.integer({ min: 121, max: 10000 }), fc.integer({ min: 0, max: 1 }))
@@ -593,6 +893,7 @@ export function containerBreakers(o: BreakerOptions): fc.Arbitrary<Breaker<Conta
     fc.constant(b('two volumes of one name', s => ({ ...s, volumes: [{ kind: 'scratch', name: 'v', path: '/a' }, { kind: 'efs', name: 'v', path: '/b' }] }))),
     fc.integer({ min: -10, max: 4000 }).filter(d => !LOG_RETENTION_DAYS.includes(d))
       .map(d => b(`logRetention ${d} (not a CloudWatch Logs retention)`, s => ({ ...s, logRetention: d as logs.RetentionDays }))),
+    ...storageBreakers(o),
   ];
   if (o.port !== false) {
     list.push(fc.oneof(fc.integer({ min: 65536, max: 1e6 }), fc.integer({ min: -100, max: 0 }))
@@ -667,6 +968,168 @@ function managedContainerBreakers(kind: ManagedKind): fc.Arbitrary<Breaker<Conta
   return list;
 }
 
+/** `text` as a literal in a regular expression. */
+export const esc = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const re = (...parts: string[]) => new RegExp(parts.join(''));
+
+/**
+ * Mount points of the breakers' volumes hold capitals, which `absPath` never draws: they cannot meet a
+ * mount point of the spec the construct keeps (e.g. the inference model store's).
+ */
+const brokenPath = (p = '') => `/Mnt${p}`;
+
+/** An EBS volume spec of the given settings. */
+const ebsVolume = (settings: Partial<EbsVolumeSpec>): VolumeSpec => ({ kind: 'ebs', name: 'ebs', path: brokenPath(), ...settings });
+
+/**
+ * EBS settings outside the limits `checkEbsOptions` encodes (size per type, IOPS range and per-GiB
+ * ratio, gp3 throughput range and per-IOPS ratio, settings of another type), each with the message.
+ */
+export const brokenEbs: fc.Arbitrary<{ what: string; volume: VolumeSpec; message: RegExp }> = fc.oneof(
+  fc.constantFrom<EbsType>('GP2', 'GP3', 'IO1', 'IO2', 'ST1', 'SC1').chain(type => {
+    const [lo, hi] = EBS_SIZE_GIB[type];
+    return fc.oneof(fc.integer({ min: hi + 1, max: 4 * hi }), fc.integer({ min: -10, max: lo - 1 })).map(size => ({
+      what: `EBS ${type} sizeGiB ${size}`,
+      volume: ebsVolume({ volumeType: type, sizeGiB: size, iops: EBS_IOPS[type]?.min }),
+      message: re(`volumes\\[0\\]\\.sizeGiB must be a whole number between ${lo} and ${hi} GiB, got ${size}\\. ${type.toLowerCase()} volumes hold`),
+    }));
+  }),
+  fc.constantFrom('GP3', 'IO1', 'IO2').chain(type => {
+    const l = EBS_IOPS[type];
+    return fc.oneof(fc.integer({ min: l.max + 1, max: 2 * l.max }), fc.integer({ min: 1, max: l.min - 1 })).map(iops => ({
+      what: `EBS ${type} iops ${iops}`,
+      volume: ebsVolume({ volumeType: type as EbsType, sizeGiB: 16384, iops }),
+      message: re(`volumes\\[0\\]\\.iops must be a whole number between ${l.min} and ${l.max}, got ${iops}\\. ${type.toLowerCase()} volumes take`),
+    }));
+  }),
+  // A volume too small for its IOPS: below the size at which the type's maximum is allowed.
+  fc.constantFrom('GP3', 'IO1', 'IO2').chain(type => {
+    const l = EBS_IOPS[type];
+    const largestShort = Math.ceil(l.max / l.perGiB) - 1;
+    return fc.integer({ min: EBS_SIZE_GIB[type as EbsType][0], max: largestShort }).chain(size =>
+      fc.integer({ min: Math.max(l.min, size * l.perGiB + 1), max: l.max }).map(iops => ({
+        what: `EBS ${type} iops ${iops} on ${size} GiB`,
+        volume: ebsVolume({ volumeType: type as EbsType, sizeGiB: size, iops }),
+        message: re(`volumes\\[0\\]\\.iops \\(${iops}\\) is more than ${l.perGiB} IOPS per GiB of the ${size} GiB volume \\(${size * l.perGiB}\\), `,
+          `the most ${type.toLowerCase()} allows\\. Raise sizeGiB to at least ${Math.ceil(iops / l.perGiB)} or lower iops`),
+      })));
+  }),
+  fc.oneof(fc.integer({ min: GP3_THROUGHPUT[1] + 1, max: 10000 }), fc.integer({ min: -10, max: GP3_THROUGHPUT[0] - 1 })).map(t => ({
+    what: `EBS gp3 throughputMiBps ${t}`,
+    volume: ebsVolume({ sizeGiB: 16384, iops: 80000, throughputMiBps: t }),
+    message: re(`volumes\\[0\\]\\.throughputMiBps must be a whole number between ${GP3_THROUGHPUT[0]} and ${GP3_THROUGHPUT[1]} MiB/s, got ${t}\\. gp3 volumes take`),
+  })),
+  // More than 0.25 MiB/s per IOPS: the baseline 3000 IOPS, or provisioned IOPS below 8000.
+  fc.option(fc.integer({ min: 3000, max: 7999 }), { nil: undefined }).chain(iops => {
+    const most = 0.25 * (iops ?? 3000);
+    return fc.integer({ min: Math.floor(most) + 1, max: GP3_THROUGHPUT[1] }).map(t => ({
+      what: `EBS gp3 throughputMiBps ${t} with ${iops ?? 'the baseline 3000'} IOPS`,
+      volume: ebsVolume({ sizeGiB: 16384, iops, throughputMiBps: t }),
+      message: re(`volumes\\[0\\]\\.throughputMiBps \\(${t}\\) is more than 0\\.25 MiB/s per IOPS of the volume's ${iops ?? 3000} IOPS \\(${esc(String(most))}\\), `,
+        `the most gp3 allows\\. Raise iops to at least ${Math.ceil(t / 0.25)} or lower throughputMiBps`),
+    }));
+  }),
+  fc.constantFrom<{ what: string; volume: VolumeSpec; message: RegExp }>(
+    { what: 'EBS gp2 with iops', volume: ebsVolume({ volumeType: 'GP2', sizeGiB: 100, iops: 3000 }), message: /volumes\[0\]\.iops is 3000, but gp2 volumes take no provisioned IOPS\. Remove iops/ },
+    { what: 'EBS io2 without iops', volume: ebsVolume({ volumeType: 'IO2', sizeGiB: 100 }), message: /volumes\[0\]\.volumeType is io2, which needs provisioned IOPS\. Give iops \(100–256000\)/ },
+    { what: 'EBS st1 with throughputMiBps', volume: ebsVolume({ volumeType: 'ST1', sizeGiB: 500, throughputMiBps: 250 }), message: /volumes\[0\]\.throughputMiBps is 250, but only gp3 volumes take a provisioned throughput/ },
+    { what: 'EBS without sizeGiB or snapshotId', volume: ebsVolume({}), message: /volumes\[0\] has neither sizeGiB nor snapshotId, so ECS cannot size the volume\. Give sizeGiB/ },
+  ),
+);
+
+/**
+ * Volumes a Linux task on this capacity cannot mount, each with the message naming `volumes[i]` and
+ * the fix: a Windows path, FSx for Windows File Server, S3 Files on EC2 capacity, NTFS, EBS volumes
+ * out of range or two of them (services), any EBS volume (not a service: refused at synthesis).
+ */
+function storageBreakers(o: BreakerOptions): fc.Arbitrary<Breaker<ContainerSpec>>[] {
+  const where = o.fargate ? 'Fargate' : o.managed ? 'Managed Instances' : 'EC2';
+  const linux = `Here the task runs Linux containers on ${where}\\.`;
+  const withVolumes = (...vs: VolumeSpec[]) => (s: ContainerSpec): ContainerSpec => ({ ...s, volumes: vs });
+  const list: fc.Arbitrary<Breaker<ContainerSpec>>[] = [
+    winPath.map(p => breaker(`a Windows path ${p} on Linux`, withVolumes({ kind: 'scratch', name: 'w', path: p }),
+      re(`volumes\\[0\\] 'w' is mounted at '${esc(p)}', a Windows path\\. ${linux} Give an absolute Linux path such as '/data'`))),
+    absPath.map(p => breaker('FSx for Windows File Server on Linux', withVolumes({ kind: 'fsx', name: 'fsx', path: brokenPath(p), credentials: 'secret' }),
+      re('volumes\\[0\\] \'fsx\' is an FSx for Windows File Server volume, which ECS mounts only into Windows containers on EC2 instances ',
+        `\\(not on Fargate or Managed Instances\\)\\. ${linux} Run the workload on Windows EC2 capacity`))),
+  ];
+  if (!o.fargate && !o.managed) {
+    list.push(fc.constantFrom(...S3_FILES_PREFIXES).map(prefix => breaker(`S3 Files (${prefix}) on EC2 Auto Scaling group capacity`,
+      withVolumes({ kind: 's3files', name: 's3', path: brokenPath(), prefix }),
+      re(`volumes\\[0\\] 's3' is an S3 Files volume, which ECS mounts only into Linux tasks on Fargate or Managed Instances\\. ${linux} `,
+        'Run the workload on Linux Fargate or Managed Instances capacity'))));
+  }
+  if (o.ebs) {
+    list.push(
+      brokenEbs.map(x => breaker(x.what, withVolumes(x.volume), x.message)),
+      fc.tuple(fc.integer({ min: 1, max: 16384 }), fc.integer({ min: 1, max: 16384 })).map(([a, c]) => breaker('two EBS volumes',
+        withVolumes({ kind: 'ebs', name: 'a', path: brokenPath('/a'), sizeGiB: a }, { kind: 'ebs', name: 'b', path: brokenPath('/b'), sizeGiB: c }),
+        /volumes\[0\] 'a' and volumes\[1\] 'b' are EBS volumes, but ECS attaches one EBS volume per task\. Keep one/)),
+      fc.constant(breaker('an NTFS EBS volume on Linux', withVolumes(ebsVolume({ sizeGiB: 100, fileSystemType: 'NTFS' })),
+        re(`volumes\\[0\\] 'ebs' is an EBS volume formatted ntfs, which Linux containers cannot mount\\. ${linux} Use XFS \\(the default\\), EXT4 or EXT3`))),
+    );
+  } else {
+    list.push(fc.integer({ min: 1, max: 16384 }).map(size => breaker('an EBS volume on a workload that is not a REPLICA service',
+      withVolumes(ebsVolume({ sizeGiB: size })),
+      /volumes\[0\] 'ebs' is an EBS volume, which ECS attaches only to the tasks of a REPLICA service \(BatchQueueWorker, InferenceService\)\..*Use WorkloadVolume\.bindMount/,
+      true)));
+  }
+  return list;
+}
+
+/**
+ * What a Windows task cannot have: ECS's Linux-only container settings, Fargate's Linux CPU sizes, and
+ * volumes Windows containers cannot mount (Linux paths, EFS, S3 Files, FSx and EBS off EC2, Linux file
+ * systems on EBS). Each refusal names the prop and the fix.
+ */
+export function windowsContainerBreakers(o: { fargate: boolean; ebs?: boolean }): fc.Arbitrary<Breaker<ContainerSpec>>[] {
+  const where = o.fargate ? 'Fargate' : 'EC2';
+  const windows = `Here the task runs Windows containers on ${where}\\.`;
+  const on = 'but the tasks run Windows containers on ';
+  const withVolumes = (...vs: VolumeSpec[]) => (s: ContainerSpec): ContainerSpec => ({ ...s, volumes: vs });
+  const list: fc.Arbitrary<Breaker<ContainerSpec>>[] = [
+    fc.constant(breaker('readonlyRootFilesystem on Windows', s => ({ ...s, readonlyRootFilesystem: true }),
+      re(`readonlyRootFilesystem is true, ${on}.*ECS does not support a read-only root file system for Windows containers`))),
+    user.map(u => breaker(`user ${u} on Windows`, s => ({ ...s, user: u }),
+      re(`user is '${esc(u)}', ${on}.*ECS does not support the user parameter for Windows containers`))),
+    fc.constant(breaker('cpuArchitecture ARM64 on Windows', s => ({ ...s, cpuArchitecture: 'ARM64' }),
+      re(`cpuArchitecture is ARM64, ${on}.*Windows containers on ECS are x86_64 only`))),
+    fc.integer({ min: 1, max: 4 }).map(g => breaker(`gpuCount ${g} on Windows`, s => ({ ...s, gpuCount: g }),
+      re(`gpuCount is ${g}, ${on}.*ECS reserves GPUs for Linux containers only`))),
+    fc.constantFrom('a', 'b').map(n => breaker(`sidecar ${n} with readonlyRootFilesystem on Windows`,
+      s => ({ ...s, sidecars: [{ name: n, memoryLimitMiB: 6, readonlyRootFilesystem: true }] }),
+      re(`sidecars\\[0\\] \\('${n}'\\) has readonlyRootFilesystem true, ${on}`))),
+    absPath.map(p => breaker(`a Linux path ${p} on Windows`, withVolumes({ kind: 'scratch', name: 'l', path: p }),
+      re(`volumes\\[0\\] 'l' is mounted at '${esc(p)}', a Linux path\\. ${windows} Give a Windows path such as 'C:\\\\data'`))),
+    winPath.map(p => breaker('EFS on Windows', withVolumes({ kind: 'efs', name: 'e', path: p }),
+      re(`volumes\\[0\\] 'e' is an EFS volume, which Windows containers cannot mount\\. ${windows} Use WorkloadVolume\\.fsxWindows`))),
+    winPath.map(p => breaker('S3 Files on Windows', withVolumes({ kind: 's3files', name: 's3', path: p, prefix: S3_FILES_PREFIXES[0] }),
+      re(`volumes\\[0\\] 's3' is an S3 Files volume, which ECS mounts only into Linux tasks on Fargate or Managed Instances\\. ${windows} `,
+        'Run the workload on Linux Fargate or Managed Instances capacity'))),
+  ];
+  if (o.fargate) {
+    list.push(
+      fc.integer({ min: 128, max: 16384 }).filter(c => !FARGATE_WINDOWS_CPU.includes(c)).map(cpu => breaker(`cpu ${cpu} on Fargate Windows`,
+        s => ({ ...s, resources: { cpu, memoryLimitMiB: 8192 }, sidecars: undefined }),
+        re(`cpu ${cpu} is not a CPU value Fargate takes for Windows tasks \\(Fargate \\(WINDOWS_SERVER_20\\d\\d_(CORE|FULL)\\)\\)\\. Use one of 1024, 2048, 4096`))),
+      winPath.map(p => breaker('FSx for Windows File Server on Fargate', withVolumes({ kind: 'fsx', name: 'fsx', path: p, credentials: 'parameter' }),
+        re('volumes\\[0\\] \'fsx\' is an FSx for Windows File Server volume, which ECS mounts only into Windows containers on EC2 instances ',
+          `\\(not on Fargate or Managed Instances\\)\\. ${windows} Run the workload on Windows EC2 capacity`))),
+    );
+  }
+  if (o.ebs && o.fargate) {
+    list.push(winPath.map(p => breaker('EBS on Fargate Windows', withVolumes(ebsVolume({ path: p, sizeGiB: 100, fileSystemType: 'NTFS' })),
+      re(`volumes\\[0\\] 'ebs' is an EBS volume, which ECS attaches to Windows tasks on EC2 instances only\\. ${windows} Run the workload on Windows EC2 capacity`))));
+  }
+  if (o.ebs && !o.fargate) {
+    list.push(fc.tuple(winPath, fc.constantFrom<'XFS' | 'EXT3' | 'EXT4' | undefined>(undefined, 'XFS', 'EXT3', 'EXT4')).map(([p, fs]) => breaker(
+      `EBS formatted ${fs ?? 'XFS (default)'} on Windows`, withVolumes(ebsVolume({ path: p, sizeGiB: 100, fileSystemType: fs })),
+      re(`volumes\\[0\\] 'ebs' is an EBS volume formatted ${(fs ?? 'XFS').toLowerCase()}, which Windows containers cannot mount\\. ${windows} `,
+        'Set fileSystemType: ecs\\.FileSystemType\\.NTFS'))));
+  }
+  return list;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Assertions
 // ---------------------------------------------------------------------------------------------
@@ -715,11 +1178,16 @@ export function assertValidBatches<T>(seed: number, batch: fc.Arbitrary<T[]>, bu
   }
 }
 
+/** How aws-cdk-lib reports the validation messages of constructs (`node.addValidation`) when the app synthesizes. */
+const SYNTH_VALIDATION = /^Validation failed with the following errors:/;
+
 /**
  * Runs `build` in a fresh environment and synthesizes; fails unless our ValidationError is thrown at
- * construction or at synth time (never a TypeError, a plain Error or aws-cdk-lib's own errors).
+ * construction or at synth time (never a TypeError, a plain Error or aws-cdk-lib's own errors). With
+ * `atSynth`, the refusal may also be a construct's validation message, which aws-cdk-lib reports when
+ * the app synthesizes (`message` must then match it).
  */
-export function assertRejected(build: (env: Env) => void, what: string, message?: RegExp): void {
+export function assertRejected(build: (env: Env) => void, what: string, message?: RegExp, atSynth = false): void {
   const env = new Env();
   let error: unknown;
   try {
@@ -729,7 +1197,8 @@ export function assertRejected(build: (env: Env) => void, what: string, message?
     error = e;
   }
   if (error === undefined) throw new Error(`${what}: accepted, but a ValidationError was expected`);
-  if (!(error instanceof ValidationError) || (error as Error).name !== 'ValidationError') {
+  const reportedAtSynth = atSynth && error instanceof Error && SYNTH_VALIDATION.test(error.message);
+  if (!reportedAtSynth && (!(error instanceof ValidationError) || (error as Error).name !== 'ValidationError')) {
     const e = error as Error;
     throw new Error(`${what}: threw ${e?.constructor?.name} (name ${e?.name}) instead of ValidationError: ${e?.message}`);
   }

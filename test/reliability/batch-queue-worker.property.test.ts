@@ -5,7 +5,11 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as fc from 'fast-check';
-import { acknowledgeUserEnvironment, assertRejected, assertValidBatches, batchOf, breaker, Breaker, brokenCapacity, CapacitySpec, capacitySpec, capacityContainer, containerBreakers, containerSpec, ContainerSpec, Env, fileSeed, INVALID_RUNS, isFargate, ManagedKind, materializeCapacity, materializeContainer, params, PROVIDER_LIMITS } from './arbitraries';
+import {
+  acknowledgeUserEnvironment, assertRejected, assertValidBatches, batchOf, breaker, Breaker, brokenCapacity, CapacitySpec, capacitySpec,
+  capacityContainer, containerBreakers, containerSpec, ContainerSpec, Env, fileSeed, INVALID_RUNS, isFargate, isWindows, lift, ManagedKind,
+  materializeCapacity, materializeContainer, params, portableVolumes, PROVIDER_LIMITS, windowsCapacitySpec, windowsContainerBreakers,
+} from './arbitraries';
 import { BatchQueueWorker, BatchQueueWorkerProps } from '../../src/batch-queue-worker/batch-queue-worker';
 import { buildBucket, buildQueue, suppressGuardRule } from '../../src/core/resources';
 
@@ -52,7 +56,8 @@ const overlaps = (a: string, b: string) => a.startsWith(b) || b.startsWith(a);
 const workerSpecOn = (capacity: CapacitySpec | undefined): fc.Arbitrary<WorkerSpec> => {
   return fc.record({
     capacity: fc.constant(capacity),
-    container: containerSpec(capacityContainer(capacity)),
+    // A REPLICA service: it attaches EBS volumes.
+    container: containerSpec({ ...capacityContainer(capacity), ebs: true }),
     // Placement applies to EC2 providers only (refused on Fargate and Managed Instances).
     placement: capacity?.kind === 'ec2' ? opt(fc.boolean()) : fc.constant(undefined),
     maxTasks: fc.integer({ min: 1, max: 5000 }),
@@ -118,7 +123,7 @@ const workerSpecOn = (capacity: CapacitySpec | undefined): fc.Arbitrary<WorkerSp
   });
 };
 
-const workerSpec: fc.Arbitrary<WorkerSpec> = opt(capacitySpec(['arm', 'x86', 'gpu'], ['miArm', 'miX86', 'miGpu'])).chain(workerSpecOn);
+const workerSpec: fc.Arbitrary<WorkerSpec> = opt(capacitySpec(['arm', 'x86', 'gpu'], ['miArm', 'miX86', 'miGpu'], true)).chain(workerSpecOn);
 
 function materialize(env: Env, id: string, s: WorkerSpec): BatchQueueWorkerProps {
   const stack = env.stack;
@@ -240,7 +245,7 @@ describe('BatchQueueWorker properties', () => {
       ...s,
       capacity,
       placement: undefined,
-      container: { ...s.container, cpuArchitecture: undefined, gpuCount: undefined, volumes: s.container.volumes?.filter(v => v.kind === 'scratch' || v.kind === 'efs') },
+      container: { ...s.container, cpuArchitecture: undefined, gpuCount: undefined, volumes: portableVolumes(s.container.volumes) },
     }))),
     fc.constant(breaker<WorkerSpec>('placement on Fargate', s => ({ ...s, capacity: { kind: 'fargate' }, placement: true, container: { ...s.container, gpuCount: undefined, volumes: undefined, resources: undefined, cpuArchitecture: undefined } }))),
     fc.constantFrom<ManagedKind>('miArm', 'miX86', 'miGpu').map(managed => breaker<WorkerSpec>(`placement on Managed Instances ${managed}`, s => ({
@@ -252,27 +257,33 @@ describe('BatchQueueWorker properties', () => {
     fc.integer({ min: PROVIDER_LIMITS.gpu.gpus + 1, max: 16 }).map(g => breaker<WorkerSpec>(`gpuCount ${g} on the GPU provider, more than its instance types have`, s => ({
       ...s,
       capacity: { kind: 'ec2', provider: 'gpu' },
-      container: { ...s.container, gpuCount: g, resources: undefined, cpuArchitecture: undefined },
+      container: { ...s.container, gpuCount: g, resources: undefined, cpuArchitecture: undefined, volumes: portableVolumes(s.container.volumes) },
     }))),
   );
 
-  /** Valid specs on Fargate Spot (the default) or the ARM provider, with a container breaker of that capacity. */
+  /** Valid specs on Linux Fargate (Spot by default) or the ARM provider, with a container breaker of that capacity. */
   const containerBroken = fc.boolean().chain(fargate => fc.tuple(
-    workerSpec.filter(s => isFargate(s.capacity) === fargate && (fargate || (s.capacity as any).provider === 'arm')),
-    containerBreakers({ fargate, provider: 'arm' }),
+    workerSpec.filter(s => !isWindows(s.capacity) && isFargate(s.capacity) === fargate && (fargate || (s.capacity as any).provider === 'arm')),
+    containerBreakers({ fargate, provider: 'arm', ebs: true }),
   ));
 
   /** Valid specs on each Managed Instances capacity, with a container breaker of that capacity (the refusal names the prop and the provider). */
   const managedBroken = fc.constantFrom<ManagedKind>('miArm', 'miX86', 'miGpu').chain(managed => fc.tuple(
     workerSpecOn({ kind: 'managed', managed }),
-    containerBreakers({ fargate: false, managed }),
+    containerBreakers({ fargate: false, managed, ebs: true }),
+  ));
+
+  /** Valid specs on Fargate Windows or the Windows provider, with a Windows breaker (Linux-only settings, volumes Windows cannot mount). */
+  const windowsBroken = windowsCapacitySpec.chain(capacity => fc.tuple(
+    workerSpecOn(capacity),
+    fc.oneof(...windowsContainerBreakers({ fargate: capacity.kind === 'fargateWindows', ebs: true })),
   ));
 
   test('random invalid props are rejected with a ValidationError', () => {
     fc.assert(fc.property(fc.oneof(
       fc.tuple(workerSpec, broken),
-      fc.oneof(containerBroken, managedBroken).map(([s, b]) =>
-        [s, breaker<WorkerSpec>(b.what, w => ({ ...w, container: b.apply(w.container) }), b.message)] as [WorkerSpec, Breaker<WorkerSpec>]),
+      fc.oneof(containerBroken, managedBroken, windowsBroken).map(([s, b]) =>
+        [s, lift<WorkerSpec, ContainerSpec>(b, (w, apply) => ({ ...w, container: apply(w.container) }))] as [WorkerSpec, Breaker<WorkerSpec>]),
     ), ([spec, b]) => {
       const bad = b.apply(spec);
       assertRejected(env => {
@@ -281,7 +292,7 @@ describe('BatchQueueWorker properties', () => {
         const withBucket = b.what === 'queue and inputBucket'
           ? { ...props, inputBucket: s3.Bucket.fromBucketName(env.stack, 'Extra', 'extra-bucket') } : props;
         new BatchQueueWorker(env.stack, 'Worker', withBucket);
-      }, b.what, b.message);
+      }, b.what, b.message, b.atSynth);
     }), params(seed, INVALID_RUNS));
   });
 });

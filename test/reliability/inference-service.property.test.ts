@@ -5,9 +5,14 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 import * as fc from 'fast-check';
-import { absPath, acknowledgeUserEnvironment, assertRejected, assertValidBatches, batchOf, breaker, Breaker, brokenCapacity, CapacitySpec, capacityContainer, capacitySpec, containerBreakers, containerSpec, ContainerSpec, Env, fileSeed, IMAGE, INVALID_RUNS, isFargate, ManagedKind, materializeCapacity, materializeContainer, params, WEB_ACL_ARN } from './arbitraries';
+import {
+  absPath, acknowledgeUserEnvironment, assertRejected, assertValidBatches, batchOf, breaker, Breaker, brokenCapacity, CapacitySpec, capacityContainer,
+  capacitySpec, containerBreakers, containerSpec, ContainerSpec, Env, esc, fileSeed, IMAGE, INVALID_RUNS, isFargate, isWindows, lift, ManagedKind,
+  materializeCapacity, materializeContainer, params, portableVolumes, S3_FILES_PREFIXES, WEB_ACL_ARN, windowsCapacitySpec, windowsContainerBreakers,
+} from './arbitraries';
 import { PredictiveScalingMetric, RolloutStrategy, WorkloadCluster } from '../../src';
 import { suppressGuardRule } from '../../src/core/resources';
 import { InferenceService, InferenceServiceProps, LoadBalancerType } from '../../src/inference-service/inference-service';
@@ -18,6 +23,12 @@ type Removal = 'RETAIN' | 'DESTROY' | 'RETAIN_ON_UPDATE_OR_DELETE';
 
 interface ModelStoreSpec {
   mountPath: string;
+  /**
+   * An S3 Files model store: a bucket of the user's (`bucket`), an imported one (`importedBucket`), the
+   * environment's S3 Files file system (`s3Files`); invalid props only: `both` a bucket and `s3Files`.
+   */
+  s3?: 'bucket' | 'importedBucket' | 's3Files' | 'both';
+  bucketPrefix?: string;
   fileSystem?: boolean;
   accessPoint?: boolean;
   rootDirectory?: string;
@@ -101,7 +112,7 @@ const removal = fc.constantFrom<Removal>('RETAIN', 'DESTROY', 'RETAIN_ON_UPDATE_
 /** Client CIDRs of a private range (an open 0.0.0.0/0 through allowedPeers is the user's own AwsSolutions-EC23 finding). */
 const cidr = fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 16, max: 32 })).map(([b, m]) => `10.${b}.0.0/${m}`);
 
-const modelStoreSpec: fc.Arbitrary<ModelStoreSpec> = fc.record({
+const efsModelStoreSpec: fc.Arbitrary<ModelStoreSpec> = fc.record({
   mountPath: absPath,
   fileSystem: fc.boolean(),
   accessPoint: fc.boolean(),
@@ -117,6 +128,32 @@ const modelStoreSpec: fc.Arbitrary<ModelStoreSpec> = fc.record({
   throughputMode: m.fileSystem ? undefined : m.throughputMode,
   removalPolicy: m.fileSystem ? undefined : m.removalPolicy,
 }));
+
+/** S3 key prefixes as S3 Files takes them: no leading '/', ending in '/'. */
+const s3Prefix = fc.array(fc.stringMatching(/^[a-z0-9][a-z0-9_.-]{0,7}$/).filter(x => x !== '..' && x !== '.'), { minLength: 1, maxLength: 3 }).map(p => `${p.join('/')}/`);
+
+/** An S3 Files model store (Linux tasks on Fargate or Managed Instances): bucketPrefix with a bucket only, removalPolicy not with s3Files. */
+const s3ModelStoreSpec: fc.Arbitrary<ModelStoreSpec> = fc.record({
+  mountPath: absPath,
+  s3: fc.constantFrom('bucket' as const, 'importedBucket' as const, 's3Files' as const),
+  bucketPrefix: s3Prefix,
+  rootDirectory: absPath,
+  readOnly: fc.boolean(),
+  removalPolicy: removal,
+}, { requiredKeys: ['mountPath', 's3'] }).map(m => ({
+  ...m,
+  bucketPrefix: m.s3 === 's3Files' ? undefined : m.bucketPrefix,
+  removalPolicy: m.s3 === 's3Files' ? undefined : m.removalPolicy,
+}));
+
+/** A model store for the capacity: none on Windows (EFS and S3 Files are Linux-only), S3 Files only where ECS mounts it. */
+function modelStoreSpec(capacity: CapacitySpec | undefined, gpuAuto: boolean): fc.Arbitrary<ModelStoreSpec | undefined> {
+  if (isWindows(capacity)) return fc.constant(undefined);
+  // The default capacity of a GPU task is the cluster's GPU provider (EC2).
+  const s3Files = capacity === undefined ? !gpuAuto : capacity.kind !== 'ec2';
+  const store = s3Files ? fc.oneof({ arbitrary: efsModelStoreSpec, weight: 2 }, { arbitrary: s3ModelStoreSpec, weight: 1 }) : efsModelStoreSpec;
+  return fc.option(store, { nil: undefined });
+}
 
 /** Rollouts ECS accepts: whole minutes of 0–1440, steps in multiples of 0.1 % (canary from 0.1, linear from 3). */
 const rolloutSpec: fc.Arbitrary<RolloutSpec> = fc.record({
@@ -166,7 +203,8 @@ function serviceSpecOn([capacity, gpuAuto, modelStore]: [CapacitySpec | undefine
   const reserved = modelStore ? { names: ['models'], paths: [modelStore.mountPath] } : {};
   return fc.record({
     capacity: fc.constant(capacity),
-    container: containerSpec({ ...capacityContainer(capacity, gpuAuto), reserved }),
+    // A REPLICA service: it attaches EBS volumes.
+    container: containerSpec({ ...capacityContainer(capacity, gpuAuto), reserved, ebs: true }),
     // Placement applies to EC2 providers only (refused on Fargate and Managed Instances).
     placement: capacity?.kind === 'ec2' || (capacity === undefined && gpuAuto) ? opt(fc.boolean()) : fc.constant(undefined),
     nlb: opt(fc.boolean()),
@@ -217,8 +255,12 @@ function serviceSpecOn([capacity, gpuAuto, modelStore]: [CapacitySpec | undefine
     // HTTP/2 and gRPC reach an ALB over HTTPS only; gRPC checks health with the standard gRPC health method.
     const protocolVersion = alb && (cert || s.protocolVersion === 'HTTP1') ? s.protocolVersion : undefined;
     const alarms = s.deploymentAlarms && !alb ? { ...s.deploymentAlarms, max5xxPercent: undefined, maxP99LatencyMs: undefined } : s.deploymentAlarms;
+    // Service Connect (server or client) is drawn for Linux services only.
+    const windows = isWindows(s.capacity);
     return {
       ...s,
+      serviceConnect: windows ? undefined : s.serviceConnect,
+      clients: windows ? undefined : s.clients,
       container,
       sslPolicy: cert ? s.sslPolicy : undefined,
       listenerPort,
@@ -239,7 +281,8 @@ function serviceSpecOn([capacity, gpuAuto, modelStore]: [CapacitySpec | undefine
   });
 }
 
-const serviceSpec: fc.Arbitrary<ServiceSpec> = fc.tuple(opt(capacitySpec(['arm', 'x86', 'gpu'], ['miArm', 'miX86', 'miGpu'])), fc.boolean(), opt(modelStoreSpec)).chain(serviceSpecOn);
+const serviceSpec: fc.Arbitrary<ServiceSpec> = fc.tuple(opt(capacitySpec(['arm', 'x86', 'gpu'], ['miArm', 'miX86', 'miGpu'], true)), fc.boolean())
+  .chain(([capacity, gpuAuto]) => modelStoreSpec(capacity, gpuAuto).chain(store => serviceSpecOn([capacity, gpuAuto, store])));
 
 function materialize(env: Env, id: string, s: ServiceSpec, noGpuProvider = false): InferenceServiceProps {
   const stack = env.stack;
@@ -248,8 +291,13 @@ function materialize(env: Env, id: string, s: ServiceSpec, noGpuProvider = false
   let modelStore: InferenceServiceProps['modelStore'];
   if (s.modelStore) {
     const m = s.modelStore;
+    const bucket = m.s3 === 'bucket' || m.s3 === 'both' ? env.bucket(`${id}Models`)
+      : m.s3 === 'importedBucket' ? s3.Bucket.fromBucketName(stack, `${id}ModelBucket`, `${id.toLowerCase()}-models`) : undefined;
     modelStore = {
       mountPath: m.mountPath,
+      bucket,
+      bucketPrefix: m.bucketPrefix,
+      s3Files: m.s3 === 's3Files' || m.s3 === 'both' ? env.s3Files(S3_FILES_PREFIXES[0]) : undefined,
       fileSystem: m.fileSystem ? env.fileSystem : undefined,
       accessPoint: m.accessPoint ? efs.AccessPoint.fromAccessPointAttributes(stack, `${id}ModelsAp`, { accessPointId: 'fsap-0000000a', fileSystem: env.fileSystem }) : undefined,
       rootDirectory: m.rootDirectory,
@@ -263,7 +311,7 @@ function materialize(env: Env, id: string, s: ServiceSpec, noGpuProvider = false
     ...materializeContainer(env, s.container),
     capacity: s.capacity ? materializeCapacity(env, s.capacity) : undefined,
     placementStrategies: s.placement ? [ecs.PlacementStrategy.spreadAcrossInstances()] : undefined,
-    placementConstraints: s.placement ? [ecs.PlacementConstraint.memberOf('attribute:ecs.os-type == linux')] : undefined,
+    placementConstraints: s.placement ? [ecs.PlacementConstraint.memberOf(`attribute:ecs.os-type == ${isWindows(s.capacity) ? 'windows' : 'linux'}`)] : undefined,
     loadBalancerType: s.nlb === undefined ? undefined : s.nlb ? LoadBalancerType.NETWORK : LoadBalancerType.APPLICATION,
     internetFacing: s.internetFacing,
     allowedPeers: s.allowedPeers?.map(c => ec2.Peer.ipv4(c)),
@@ -332,7 +380,8 @@ function connectClients(specs: ServiceSpec[], services: InferenceService[]): voi
   specs.forEach((s, i) => {
     if (!s.serviceConnect) return;
     for (const j of s.clients ?? []) {
-      if (j !== i && j < services.length) services[i].allowServiceConnectFrom(services[j].service);
+      // Linux clients only (see serviceSpecOn).
+      if (j !== i && j < services.length && !isWindows(specs[j].capacity)) services[i].allowServiceConnectFrom(services[j].service);
     }
   });
 }
@@ -394,13 +443,13 @@ describe('InferenceService properties', () => {
       ...s,
       capacity: undefined,
       placement: undefined,
-      container: { ...s.container, gpuCount: g, cpuArchitecture: undefined, volumes: s.container.volumes?.filter(v => v.kind === 'scratch' || v.kind === 'efs'), resources: undefined },
+      container: { ...s.container, gpuCount: g, cpuArchitecture: undefined, volumes: portableVolumes(s.container.volumes), resources: undefined },
     }))),
     brokenCapacity.map(({ what, capacity }) => b(what, s => ({
       ...s,
       capacity,
       placement: undefined,
-      container: { ...s.container, cpuArchitecture: undefined, gpuCount: undefined, volumes: s.container.volumes?.filter(v => v.kind === 'scratch' || v.kind === 'efs') },
+      container: { ...s.container, cpuArchitecture: undefined, gpuCount: undefined, volumes: portableVolumes(s.container.volumes) },
     }))),
     fc.constant(b('placement on Fargate', s => ({
       ...s,
@@ -491,8 +540,15 @@ describe('InferenceService properties', () => {
         capacity: { kind: 'ec2', provider: 'arm' },
         placement: undefined,
         container: {
-          ...s.container, resources: { cpu: 2048, memoryLimitMiB: 2048 }, sidecars: undefined, cpuArchitecture: undefined, gpuCount: undefined,
+          ...s.container,
+          resources: { cpu: 2048, memoryLimitMiB: 2048 },
+          sidecars: undefined,
+          cpuArchitecture: undefined,
+          gpuCount: undefined,
+          volumes: portableVolumes(s.container.volumes),
         },
+        // ECS mounts no S3 Files model store on EC2 Auto Scaling group capacity.
+        modelStore: s.modelStore?.s3 ? undefined : s.modelStore,
         minTasks: min,
         maxTasks: Math.max(min, s.maxTasks ?? 4),
         rollout: { strategy },
@@ -505,17 +561,81 @@ describe('InferenceService properties', () => {
     }), /placementStrategies \(1 given\) apply to EC2 capacity only; on ECS Managed Instances/)),
   );
 
+  /** Breakers of the S3 Files model store: where ECS mounts it, and which settings go with it. Each refusal names the modelStore prop. */
+  const bare = (s: ServiceSpec): ServiceSpec => ({
+    ...s,
+    placement: undefined,
+    minTasks: undefined,
+    maxTasks: undefined,
+    rollout: undefined,
+    serviceConnect: undefined,
+    clients: undefined,
+    container: {
+      ...s.container,
+      resources: undefined,
+      sidecars: undefined,
+      volumes: undefined,
+      cpuArchitecture: undefined,
+      gpuCount: undefined,
+      readonlyRootFilesystem: undefined,
+      user: undefined,
+    },
+  });
+  const onFargate = (s: ServiceSpec): ServiceSpec => ({ ...bare(s), capacity: { kind: 'fargate' } });
+  const modelStoreBroken: fc.Arbitrary<Breaker<ServiceSpec>> = fc.oneof(
+    fc.tuple(fc.constantFrom<'bucket' | 'importedBucket' | 's3Files'>('bucket', 'importedBucket', 's3Files'), fc.constantFrom<'arm' | 'x86'>('arm', 'x86'))
+      .map(([kind, provider]) => {
+        const prop = kind === 's3Files' ? 's3Files' : 'bucket';
+        return m(`modelStore.${kind} on the ${provider} EC2 provider`, s => ({
+          ...bare(s), capacity: { kind: 'ec2', provider }, modelStore: { mountPath: '/models', s3: kind },
+        }), new RegExp(`modelStore\\.${prop} makes the model store an S3 Files file system, which ECS mounts only into Linux tasks on Fargate or Managed Instances, ` +
+          `but the service runs on EC2 Auto Scaling group capacity\\. Run it on Capacity\\.fargate\\(\\) or Capacity\\.managedInstances\\(\\.\\.\\.\\).*\\(remove ${prop}\\)`));
+      }),
+    fc.constantFrom<'bucket' | 'importedBucket' | 's3Files'>('bucket', 'importedBucket', 's3Files').map(kind => {
+      const prop = kind === 's3Files' ? 's3Files' : 'bucket';
+      return m(`modelStore.${kind} on Fargate Windows`, s => ({ ...bare(s), capacity: { kind: 'fargateWindows' }, modelStore: { mountPath: '/models', s3: kind } }),
+        new RegExp(`modelStore\\.${prop} makes the model store an S3 Files file system, .* but the service runs on Fargate Windows\\.`));
+    }),
+    fc.constant(m('modelStore.bucket with modelStore.s3Files', s => ({ ...onFargate(s), modelStore: { mountPath: '/models', s3: 'both' } }),
+      /modelStore\.s3Files and modelStore\.bucket were both given, but the model store is one file system\. Pass the S3FilesFileSystem, or the bucket/)),
+    s3Prefix.map(p => m(`modelStore.bucketPrefix ${p} without modelStore.bucket`, s => ({ ...onFargate(s), modelStore: { mountPath: '/models', bucketPrefix: p } }),
+      new RegExp(`modelStore\\.bucketPrefix \\('${esc(p)}'\\) was given without modelStore\\.bucket\\. Give the bucket it belongs to, or remove bucketPrefix`))),
+    fc.constantFrom<[string, Partial<ModelStoreSpec>]>(
+      ['throughputMode', { throughputMode: 'BURSTING' }],
+      ['fileSystem', { fileSystem: true }],
+    ).chain(([setting, extra]) => fc.constantFrom<'bucket' | 's3Files'>('bucket', 's3Files').map(kind => m(`modelStore.${kind} with the EFS setting ${setting}`,
+      s => ({ ...onFargate(s), modelStore: { mountPath: '/models', s3: kind, ...extra } }),
+      new RegExp(`modelStore\\.${kind} was given with EFS settings \\(${setting}\\), which do not apply to an S3 Files model store\\. Remove them, or remove ${kind}`)))),
+    removal.map(r => m(`modelStore.s3Files with removalPolicy ${r}`, s => ({ ...onFargate(s), modelStore: { mountPath: '/models', s3: 's3Files', removalPolicy: r } }),
+      /modelStore\.s3Files was given with EFS settings \(removalPolicy\)/)),
+    // The file system the construct creates on the bucket refuses the prefix, naming its own prop (prefix) and path (…/ModelStore).
+    s3Prefix.map(p => p.slice(0, -1)).filter(p => p.length > 0).map(p => m(`modelStore.bucketPrefix ${p} (no trailing '/')`,
+      s => ({ ...onFargate(s), modelStore: { mountPath: '/models', s3: 'bucket', bucketPrefix: p } }),
+      new RegExp(`Test/Inference/ModelStore: prefix '${esc(p)}' does not end in '/', which S3 Files requires of a prefix\\. Write it as '${esc(p)}/'`))),
+    // An EFS model store on Windows: the refusal names the store's volume ('models'), mounted at a Linux path.
+    absPath.map(p => m(`an EFS model store at ${p} on Fargate Windows`, s => ({ ...bare(s), capacity: { kind: 'fargateWindows' }, modelStore: { mountPath: p } }),
+      new RegExp(`volumes\\[\\d+\\] 'models' is mounted at '${esc(p)}', a Linux path\\. Here the task runs Windows containers on Fargate\\.`))),
+  );
+
+  const withContainer = (cb: Breaker<ContainerSpec>) => lift<ServiceSpec, ContainerSpec>(cb, (x, apply) => ({ ...x, container: apply(x.container) }));
+
   /** Valid specs on each Managed Instances capacity, with a container breaker of that capacity. */
   const managedBroken = fc.constantFrom<ManagedKind>('miArm', 'miX86', 'miGpu').chain(managed => fc.tuple(
-    opt(modelStoreSpec).chain(store => serviceSpecOn([{ kind: 'managed', managed }, false, store])),
-    containerBreakers({ fargate: false, managed }),
-  )).map(([s, cb]) =>
-    [s, breaker<ServiceSpec>(cb.what, x => ({ ...x, container: cb.apply(x.container) }), cb.message)] as [ServiceSpec, Breaker<ServiceSpec>]);
+    modelStoreSpec({ kind: 'managed', managed }, false).chain(store => serviceSpecOn([{ kind: 'managed', managed }, false, store])),
+    containerBreakers({ fargate: false, managed, ebs: true }),
+  )).map(([s, cb]) => [s, withContainer(cb)] as [ServiceSpec, Breaker<ServiceSpec>]);
 
+  /** Valid specs on Linux Fargate or the ARM provider, with a container breaker of that capacity. */
   const containerBroken = fc.boolean().chain(fargate => fc.tuple(
-    serviceSpec.filter(s => (fargate ? s.capacity !== undefined && isFargate(s.capacity) : s.capacity?.kind === 'ec2' && s.capacity.provider === 'arm')),
-    containerBreakers({ fargate, provider: 'arm' }),
-  )).map(([s, cb]) => [s, b(cb.what, x => ({ ...x, container: cb.apply(x.container) }))] as [ServiceSpec, Breaker<ServiceSpec>]);
+    serviceSpec.filter(s => !isWindows(s.capacity) && (fargate ? s.capacity !== undefined && isFargate(s.capacity) : s.capacity?.kind === 'ec2' && s.capacity.provider === 'arm')),
+    containerBreakers({ fargate, provider: 'arm', ebs: true }),
+  )).map(([s, cb]) => [s, withContainer(cb)] as [ServiceSpec, Breaker<ServiceSpec>]);
+
+  /** Valid specs on Fargate Windows or the Windows provider, with a Windows breaker (Linux-only settings, volumes Windows cannot mount). */
+  const windowsBroken = windowsCapacitySpec.chain(capacity => fc.tuple(
+    serviceSpecOn([capacity, false, undefined]),
+    fc.oneof(...windowsContainerBreakers({ fargate: capacity.kind === 'fargateWindows', ebs: true })),
+  )).map(([s, cb]) => [s, withContainer(cb)] as [ServiceSpec, Breaker<ServiceSpec>]);
 
   // A modelLoadTime above 2147483587 s makes a grace period ECS refuses: the message names modelLoadTime, the prop
   // the user set, not the grace period derived from it.
@@ -527,7 +647,8 @@ describe('InferenceService properties', () => {
   });
 
   test('random invalid props are rejected with a ValidationError', () => {
-    const anyBroken = fc.oneof(fc.tuple(serviceSpec, broken), fc.tuple(serviceSpec, newFeatures), containerBroken, managedBroken);
+    const anyBroken = fc.oneof(fc.tuple(serviceSpec, broken), fc.tuple(serviceSpec, newFeatures), fc.tuple(serviceSpec, modelStoreBroken),
+      containerBroken, managedBroken, windowsBroken);
     fc.assert(fc.property(anyBroken, ([spec, br]) => {
       const bad = br.apply(spec);
       assertRejected(env => {
@@ -541,7 +662,7 @@ describe('InferenceService properties', () => {
           }
           service.allowServiceConnectFrom(client.service);
         }
-      }, br.what, br.message);
+      }, br.what, br.message, br.atSynth);
     }), params(seed, INVALID_RUNS));
   });
 });

@@ -5,7 +5,11 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as fc from 'fast-check';
-import { acknowledgeUserEnvironment, assertRejected, assertValidBatches, batchOf, breaker, Breaker, brokenCapacity, CapacitySpec, capacitySpec, capacityContainer, containerBreakers, containerSpec, ContainerSpec, Env, fileSeed, INVALID_RUNS, isFargate, ManagedKind, materializeCapacity, materializeContainer, params } from './arbitraries';
+import {
+  acknowledgeUserEnvironment, assertRejected, assertValidBatches, batchOf, breaker, Breaker, brokenCapacity, CapacitySpec, capacitySpec,
+  capacityContainer, containerBreakers, containerSpec, ContainerSpec, Env, fileSeed, INVALID_RUNS, isFargate, isWindows, lift, ManagedKind,
+  materializeCapacity, materializeContainer, params, portableVolumes, windowsCapacitySpec, windowsContainerBreakers,
+} from './arbitraries';
 import { buildQueue, buildTopic, suppressGuardRule } from '../../src/core/resources';
 import { ScheduledTask, ScheduledTaskProps } from '../../src/scheduled-task/scheduled-task';
 
@@ -108,7 +112,7 @@ const taskSpecOn = (capacity: CapacitySpec | undefined): fc.Arbitrary<TaskSpec> 
   }));
 };
 
-const taskSpec: fc.Arbitrary<TaskSpec> = opt(capacitySpec(['arm', 'x86', 'gpu'], ['miArm', 'miX86', 'miGpu'])).chain(taskSpecOn);
+const taskSpec: fc.Arbitrary<TaskSpec> = opt(capacitySpec(['arm', 'x86', 'gpu'], ['miArm', 'miX86', 'miGpu'], true)).chain(taskSpecOn);
 
 function schedule(s: ScheduleSpec): scheduler.ScheduleExpression {
   switch (s.kind) {
@@ -147,7 +151,7 @@ function materialize(env: Env, id: string, s: TaskSpec): ScheduledTaskProps {
     ...materializeContainer(env, s.container),
     capacity: s.capacity ? materializeCapacity(env, s.capacity) : undefined,
     placementStrategies: s.placement ? [ecs.PlacementStrategy.spreadAcrossInstances()] : undefined,
-    placementConstraints: s.placement ? [ecs.PlacementConstraint.memberOf('attribute:ecs.os-type == linux')] : undefined,
+    placementConstraints: s.placement ? [ecs.PlacementConstraint.memberOf(`attribute:ecs.os-type == ${isWindows(s.capacity) ? 'windows' : 'linux'}`)] : undefined,
     schedule: schedule(s.schedule),
     enabled: s.enabled,
     flexibleTimeWindow: s.windowMinutes !== undefined ? Duration.minutes(s.windowMinutes) : undefined,
@@ -208,7 +212,7 @@ describe('ScheduledTask properties', () => {
       ...s,
       capacity,
       placement: undefined,
-      container: { ...s.container, cpuArchitecture: undefined, gpuCount: undefined, volumes: s.container.volumes?.filter(v => v.kind === 'scratch' || v.kind === 'efs') },
+      container: { ...s.container, cpuArchitecture: undefined, gpuCount: undefined, volumes: portableVolumes(s.container.volumes) },
     }))),
     fc.constant(breaker<TaskSpec>('placement on Fargate', s => ({
       ...s,
@@ -224,8 +228,9 @@ describe('ScheduledTask properties', () => {
     }), /placement(Strategies|Constraints) \(1 given\) apply to EC2 capacity only; on ECS Managed Instances, ECS places tasks by its own algorithm/)),
   );
 
+  /** Valid specs on Linux Fargate or the ARM provider, with a container breaker of that capacity (EBS volumes fail synthesis: no service attaches them). */
   const containerBroken = fc.boolean().chain(fargate => fc.tuple(
-    taskSpec.filter(s => isFargate(s.capacity) === fargate && (fargate || (s.capacity as any).provider === 'arm')),
+    taskSpec.filter(s => !isWindows(s.capacity) && isFargate(s.capacity) === fargate && (fargate || (s.capacity as any).provider === 'arm')),
     containerBreakers({ fargate, provider: 'arm' }),
   ));
 
@@ -235,18 +240,24 @@ describe('ScheduledTask properties', () => {
     containerBreakers({ fargate: false, managed }),
   ));
 
+  /** Valid specs on Fargate Windows or the Windows provider, with a Windows breaker (Linux-only settings, volumes Windows cannot mount). */
+  const windowsBroken = windowsCapacitySpec.chain(capacity => fc.tuple(
+    taskSpecOn(capacity),
+    fc.oneof(...windowsContainerBreakers({ fargate: capacity.kind === 'fargateWindows' })),
+  ));
+
   test('random invalid props are rejected with a ValidationError', () => {
     fc.assert(fc.property(fc.oneof(
       fc.tuple(taskSpec, broken),
-      fc.oneof(containerBroken, managedBroken).map(([s, b]) =>
-        [s, breaker<TaskSpec>(b.what, t => ({ ...t, container: b.apply(t.container) }), b.message)] as [TaskSpec, Breaker<TaskSpec>]),
+      fc.oneof(containerBroken, managedBroken, windowsBroken).map(([s, b]) =>
+        [s, lift<TaskSpec, ContainerSpec>(b, (t, apply) => ({ ...t, container: apply(t.container) }))] as [TaskSpec, Breaker<TaskSpec>]),
     ), ([spec, b]) => {
       const bad = b.apply(spec);
       assertRejected(env => {
         const fifo = (bad.deadLetterQueue as string) === 'fifo';
         const props = materialize(env, 'Task', fifo ? { ...bad, deadLetterQueue: undefined } : bad);
         new ScheduledTask(env.stack, 'Task', fifo ? { ...props, deadLetterQueue: new sqs.Queue(env.stack, 'Fifo', { fifo: true }) } : props);
-      }, b.what, b.message);
+      }, b.what, b.message, b.atSynth);
     }), params(seed, INVALID_RUNS));
   });
 });
