@@ -79,9 +79,9 @@ export class S3FilesFileSystem extends Construct implements ec2.IConnectable {
   constructor(scope: Construct, id: string, props: S3FilesFileSystemProps) {
     super(scope, id);
     const prefix = props.prefix ?? '';
-    checkPrefix(this, prefix);
+    checkS3FilesPrefix(this, 'prefix', prefix);
     checkRemovalPolicy(this, 'removalPolicy', props.removalPolicy);
-    checkBucket(this, props.bucket);
+    checkS3FilesBucket(this, 'bucket', props.bucket);
     this.bucket = props.bucket;
     this.prefix = prefix;
     const stack = Stack.of(this);
@@ -179,35 +179,37 @@ export class S3FilesFileSystem extends Construct implements ec2.IConnectable {
 const MAX_PREFIX_LENGTH = 1024;
 
 /**
+ * Throws unless `prefix` (named `prop` in the message) is one S3 Files takes. @internal
  * `CreateFileSystem` takes a prefix of at most 1024 characters that is empty or ends in '/'; a
  * leading '/' or a '..' segment would name keys nobody writes. Tokens are skipped.
  */
-function checkPrefix(scope: Construct, prefix: string): void {
+export function checkS3FilesPrefix(scope: Construct, prop: string, prefix: string): void {
   if (isUnresolved(prefix)) return;
   if (prefix.startsWith('/') || prefix.split('/').includes('..')) {
     throw new ValidationError(scope,
-      `prefix ${show(prefix)} must be an S3 key prefix: no leading '/' and no '..'. Write it as the keys start, e.g. 'models/'.`);
+      `${prop} ${show(prefix)} must be an S3 key prefix: no leading '/' and no '..'. Write it as the keys start, e.g. 'models/'.`);
   }
   if (prefix !== '' && !prefix.endsWith('/')) {
     throw new ValidationError(scope,
-      `prefix ${show(prefix)} does not end in '/', which S3 Files requires of a prefix. Write it as ${show(`${prefix}/`)}.`);
+      `${prop} ${show(prefix)} does not end in '/', which S3 Files requires of a prefix. Write it as ${show(`${prefix}/`)}.`);
   }
   if (prefix.length > MAX_PREFIX_LENGTH) {
     throw new ValidationError(scope,
-      `prefix is ${prefix.length} characters long; S3 Files takes at most ${MAX_PREFIX_LENGTH}. Use a shorter prefix.`);
+      `${prop} is ${prefix.length} characters long; S3 Files takes at most ${MAX_PREFIX_LENGTH}. Use a shorter prefix.`);
   }
 }
 
 /**
+ * Throws unless the bucket (named `prop` in the message) is one S3 Files takes. @internal
  * What S3 Files needs of the bucket (its prerequisites): versioning, SSE-S3 or SSE-KMS encryption,
  * the file system's Region. Checked where the app defines the bucket or its Region.
  */
-function checkBucket(scope: Construct, bucket: s3.IBucket): void {
+export function checkS3FilesBucket(scope: Construct, prop: string, bucket: s3.IBucket): void {
   const stack = Stack.of(scope);
   const region = bucket.env.region;
   if (!isUnresolved(region) && !isUnresolved(stack.region) && region !== stack.region) {
     throw new ValidationError(scope,
-      `bucket '${bucket.node.path}' is in ${region}, but S3 Files presents only buckets of the file system's own Region (${stack.region}). ` +
+      `${prop} '${bucket.node.path}' is in ${region}, but S3 Files presents only buckets of the file system's own Region (${stack.region}). ` +
       `Create the file system in a stack in ${region}, or use a bucket in ${stack.region}.`);
   }
   const cfnBucket = bucket.node.defaultChild;
@@ -215,7 +217,7 @@ function checkBucket(scope: Construct, bucket: s3.IBucket): void {
   const versioning = stack.resolve(cfnBucket.versioningConfiguration);
   if (versioning?.status !== 'Enabled') {
     throw new ValidationError(scope,
-      `bucket '${bucket.node.path}' has no versioning, but S3 Files keeps the file system consistent with the bucket through object versions. ` +
+      `${prop} '${bucket.node.path}' has no versioning, but S3 Files keeps the file system consistent with the bucket through object versions. ` +
       'Create the bucket with versioned: true.');
   }
   const rules: any[] = stack.resolve(cfnBucket.bucketEncryption)?.serverSideEncryptionConfiguration ?? [];
@@ -223,7 +225,7 @@ function checkBucket(scope: Construct, bucket: s3.IBucket): void {
   const unsupported = algorithms.find(a => a !== 'AES256' && a !== 'aws:kms');
   if (unsupported !== undefined) {
     throw new ValidationError(scope,
-      `bucket '${bucket.node.path}' is encrypted with ${show(unsupported)}, but S3 Files works only with buckets encrypted with SSE-S3 (AES256) or SSE-KMS (aws:kms). ` +
+      `${prop} '${bucket.node.path}' is encrypted with ${show(unsupported)}, but S3 Files works only with buckets encrypted with SSE-S3 (AES256) or SSE-KMS (aws:kms). ` +
       'Create the bucket with encryption: s3.BucketEncryption.KMS (or S3_MANAGED).');
   }
 }

@@ -15,6 +15,16 @@ import { skipCreationStackTraces } from '../core/synthesis';
 import { checkAbsolute, WorkloadVolumeKind } from '../core/volumes';
 import { warn, WarningId } from '../core/warnings';
 
+
+/** Each volume kind as the messages name it. */
+const VOLUME_KIND_NAMES: Record<WorkloadVolumeKind, string> = {
+  [WorkloadVolumeKind.EFS]: 'an EFS',
+  [WorkloadVolumeKind.BIND_MOUNT]: 'a bind mount',
+  [WorkloadVolumeKind.DOCKER]: 'a Docker',
+  [WorkloadVolumeKind.EBS]: 'an EBS',
+  [WorkloadVolumeKind.FSX_WINDOWS]: 'an FSx for Windows File Server',
+  [WorkloadVolumeKind.S3_FILES]: 'an S3 Files',
+};
 /** Props of `ManagedDaemonAgent`. */
 export interface ManagedDaemonAgentProps extends WorkloadContainerBaseOptions {
   /** The cluster whose Managed Instances run the agent. */
@@ -342,7 +352,7 @@ export class ManagedDaemonAgent extends Construct implements iam.IGrantable {
     for (const [i, v] of (props.volumes ?? []).entries()) {
       if (v.kind !== WorkloadVolumeKind.BIND_MOUNT) {
         throw new ValidationError(this,
-          `volumes[${i}] '${v.name}' is ${v.kind === WorkloadVolumeKind.EFS ? 'an EFS' : 'a Docker'} volume, but daemon task definitions take host volumes only. ` +
+          `volumes[${i}] '${v.name}' is ${VOLUME_KIND_NAMES[v.kind]} volume, but daemon task definitions take host volumes only. ` +
           'Use hostMounts or WorkloadVolume.bindMount, or run the agent as a DaemonAgent on Auto Scaling group capacity.');
       }
     }

@@ -25,7 +25,7 @@ import { WorkloadContainerOptions } from '../core/container-options';
 import { DashboardSection, graph } from '../core/dashboard';
 import { checkOrder, checkRange, isUnresolved, show, ValidationError } from '../core/errors';
 import { allowAlarmsToPublish, allowServiceToUseKey, buildTopic, checkRemovalPolicy, suppressGuardRule } from '../core/resources';
-import { S3FilesFileSystem } from '../core/s3-files';
+import { checkS3FilesBucket, checkS3FilesPrefix, S3FilesFileSystem } from '../core/s3-files';
 import { allowNfs, attachServiceVolumes, PlacementOptions, resolveCapacity, startAfterDependencies, taskSecurityGroup } from '../core/service';
 import { claimServiceConnectName, connectClient, markServiceConnected, serviceConnectNamespace, serviceConnectTlsRole } from '../core/service-connect';
 import { skipCreationStackTraces } from '../core/synthesis';
@@ -466,6 +466,11 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
     // Model store (before the task so the volume is mounted by the task builder).
     const bucketStore = props.modelStore?.bucket;
     const s3Kind = props.modelStore?.s3Files ? 's3Files' : bucketStore ? 'bucket' : undefined;
+    if (props.modelStore && !s3Kind && (capacity.isFargateWindows || capacity.provider && cluster.asgCapacity.some(c => c.capacityProvider === capacity.provider && c.windowsVersion !== undefined))) {
+      throw new ValidationError(this,
+        'modelStore is an EFS file system, which Windows containers cannot mount, but the service runs Windows containers. ' +
+        'Remove modelStore and mount an FSx for Windows File Server share with volumes: [WorkloadVolume.fsxWindows(...)] (Windows EC2 capacity), or run the service on Linux capacity.');
+    }
     if (s3Kind && (!(capacity.isFargate || capacity.isManagedInstances) || capacity.isFargateWindows)) {
       throw new ValidationError(this,
         `modelStore.${s3Kind} makes the model store an S3 Files file system, which ECS mounts only into Linux tasks on Fargate or Managed Instances, ` +
@@ -1038,6 +1043,10 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
       if (m.bucketPrefix !== undefined && !m.bucket) {
         throw new ValidationError(this,
           `modelStore.bucketPrefix (${show(m.bucketPrefix)}) was given without modelStore.bucket. Give the bucket it belongs to, or remove bucketPrefix.`);
+      }
+      if (m.bucket) {
+        checkS3FilesBucket(this, 'modelStore.bucket', m.bucket);
+        checkS3FilesPrefix(this, 'modelStore.bucketPrefix', m.bucketPrefix ?? '');
       }
       const s3Kind = m.s3Files ? 's3Files' : m.bucket ? 'bucket' : undefined;
       const efsOnly = [m.fileSystem && 'fileSystem', m.accessPoint && 'accessPoint', m.throughputMode !== undefined && 'throughputMode',

@@ -99,9 +99,9 @@ describe('modelStore from a bucket: settings', () => {
     ['bucket with an EFS throughput mode', s => ({ bucket: s.bucket, throughputMode: efs.ThroughputMode.ELASTIC }),
       /modelStore\.bucket was given with EFS settings \(throughputMode\), which do not apply to an S3 Files model store\. Remove them, or remove bucket for an EFS model store\./],
     ['a bucket prefix with a leading slash', s => ({ bucket: s.bucket, bucketPrefix: '/models/' }),
-      /prefix '\/models\/' must be an S3 key prefix: no leading '\/' and no '\.\.'/],
+      /modelStore\.bucketPrefix '\/models\/' must be an S3 key prefix: no leading '\/' and no '\.\.'/],
     ['an unversioned bucket', s => ({ bucket: new s3.Bucket(s.stack, 'Plain') }),
-      /bucket 'Test\/Plain' has no versioning, but S3 Files keeps the file system consistent with the bucket through object versions\. Create the bucket with versioned: true\./],
+      /modelStore\.bucket 'Test\/Plain' has no versioning, but S3 Files keeps the file system consistent with the bucket through object versions\. Create the bucket with versioned: true\./],
   ])('%s is refused', (_, store, message) => {
     const s = setup();
     expect(() => new InferenceService(s.stack, 'Inference', {
@@ -109,6 +109,16 @@ describe('modelStore from a bucket: settings', () => {
       image: IMAGE,
       modelStore: { mountPath: '/models', ...store(s) },
     })).toThrow(message);
+  });
+
+  test('an EFS model store on Windows is refused, naming modelStore and the FSx alternative', () => {
+    const s = setup();
+    expect(() => new InferenceService(s.stack, 'Inference', {
+      cluster: s.cluster,
+      image: IMAGE,
+      capacity: Capacity.fargateWindows(),
+      modelStore: { mountPath: '/models' },
+    })).toThrow(/modelStore is an EFS file system, which Windows containers cannot mount, but the service runs Windows containers\. Remove modelStore and mount an FSx for Windows File Server share with volumes: \[WorkloadVolume\.fsxWindows\(\.\.\.\)\]/);
   });
 
   test('Fargate Windows is refused: S3 Files volumes are for Linux tasks', () => {

@@ -421,7 +421,7 @@ describe('ManagedDaemonAgent properties', () => {
       { kind: 's3files', name: 'v', path: '/v', prefix: S3_FILES_PREFIXES[0] },
       { kind: 'fsx', name: 'v', path: '/v', credentials: 'secret' },
     ).map(v => b(`a ${v.kind} volume`, s => ({ ...s, hostMounts: undefined, container: { ...s.container, volumes: [v] } }),
-      /volumes\[0\] 'v' is an? [A-Za-z0-9 ]+ volume, but daemon task definitions take host volumes only/)),
+      /volumes\[0\] 'v' is (an EBS|an S3 Files|an FSx for Windows File Server) volume, but daemon task definitions take host volumes only/)),
     fc.integer({ min: 61, max: 120 }).map(t => b(`healthCheck timeout ${t} s`, s => ({ ...s, container: { ...s.container, healthCheck: { intervalS: 300, timeoutS: t } } }),
       new RegExp(`healthCheck\\.timeout must be a whole number between 2 and 60 seconds, got ${t}`))),
     fc.stringMatching(/^[a-z][a-z/]{0,8}$/).map(p => b(`hostMounts hostPath ${JSON.stringify(p)}`, s => ({ ...s, hostMounts: [{ hostPath: p, containerPath: '/host/x' }] }),

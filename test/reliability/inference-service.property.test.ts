@@ -608,13 +608,11 @@ describe('InferenceService properties', () => {
       new RegExp(`modelStore\\.${kind} was given with EFS settings \\(${setting}\\), which do not apply to an S3 Files model store\\. Remove them, or remove ${kind}`)))),
     removal.map(r => m(`modelStore.s3Files with removalPolicy ${r}`, s => ({ ...onFargate(s), modelStore: { mountPath: '/models', s3: 's3Files', removalPolicy: r } }),
       /modelStore\.s3Files was given with EFS settings \(removalPolicy\)/)),
-    // The file system the construct creates on the bucket refuses the prefix, naming its own prop (prefix) and path (…/ModelStore).
     s3Prefix.map(p => p.slice(0, -1)).filter(p => p.length > 0).map(p => m(`modelStore.bucketPrefix ${p} (no trailing '/')`,
       s => ({ ...onFargate(s), modelStore: { mountPath: '/models', s3: 'bucket', bucketPrefix: p } }),
-      new RegExp(`Test/Inference/ModelStore: prefix '${esc(p)}' does not end in '/', which S3 Files requires of a prefix\\. Write it as '${esc(p)}/'`))),
-    // An EFS model store on Windows: the refusal names the store's volume ('models'), mounted at a Linux path.
+      new RegExp(`Test/Inference: modelStore\\.bucketPrefix '${esc(p)}' does not end in '/', which S3 Files requires of a prefix\\. Write it as '${esc(p)}/'`))),
     absPath.map(p => m(`an EFS model store at ${p} on Fargate Windows`, s => ({ ...bare(s), capacity: { kind: 'fargateWindows' }, modelStore: { mountPath: p } }),
-      new RegExp(`volumes\\[\\d+\\] 'models' is mounted at '${esc(p)}', a Linux path\\. Here the task runs Windows containers on Fargate\\.`))),
+      /modelStore is an EFS file system, which Windows containers cannot mount, but the service runs Windows containers\. Remove modelStore and mount an FSx for Windows File Server share/)),
   );
 
   const withContainer = (cb: Breaker<ContainerSpec>) => lift<ServiceSpec, ContainerSpec>(cb, (x, apply) => ({ ...x, container: apply(x.container) }));
