@@ -466,7 +466,9 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
     // Model store (before the task so the volume is mounted by the task builder).
     const bucketStore = props.modelStore?.bucket;
     const s3Kind = props.modelStore?.s3Files ? 's3Files' : bucketStore ? 'bucket' : undefined;
-    if (props.modelStore && !s3Kind && (capacity.isFargateWindows || capacity.provider && cluster.asgCapacity.some(c => c.capacityProvider === capacity.provider && c.windowsVersion !== undefined))) {
+    const windowsTasks = capacity.isFargateWindows
+      || cluster.asgCapacity.some(c => c.capacityProvider === capacity.provider && c.windowsVersion !== undefined);
+    if (props.modelStore && !s3Kind && windowsTasks) {
       throw new ValidationError(this,
         'modelStore is an EFS file system, which Windows containers cannot mount, but the service runs Windows containers. ' +
         'Remove modelStore and mount an FSx for Windows File Server share with volumes: [WorkloadVolume.fsxWindows(...)] (Windows EC2 capacity), or run the service on Linux capacity.');
