@@ -15,7 +15,6 @@ import { skipCreationStackTraces } from '../core/synthesis';
 import { checkAbsolute, WorkloadVolumeKind } from '../core/volumes';
 import { warn, WarningId } from '../core/warnings';
 
-
 /** Each volume kind as the messages name it. */
 const VOLUME_KIND_NAMES: Record<WorkloadVolumeKind, string> = {
   [WorkloadVolumeKind.EFS]: 'an EFS',
@@ -25,6 +24,7 @@ const VOLUME_KIND_NAMES: Record<WorkloadVolumeKind, string> = {
   [WorkloadVolumeKind.FSX_WINDOWS]: 'an FSx for Windows File Server',
   [WorkloadVolumeKind.S3_FILES]: 'an S3 Files',
 };
+
 /** Props of `ManagedDaemonAgent`. */
 export interface ManagedDaemonAgentProps extends WorkloadContainerBaseOptions {
   /** The cluster whose Managed Instances run the agent. */
