@@ -31,6 +31,7 @@ import { claimServiceConnectName, connectClient, markServiceConnected, serviceCo
 import { skipCreationStackTraces } from '../core/synthesis';
 import { buildWorkloadTask } from '../core/task-definition';
 import { checkAbsolute, WorkloadVolume } from '../core/volumes';
+import { workloadPlatform } from '../core/windows';
 
 /** The kind of load balancer in front of an `InferenceService`. */
 export enum LoadBalancerType {
@@ -466,8 +467,7 @@ export class InferenceService extends Construct implements ec2.IConnectable, iam
     // Model store (before the task so the volume is mounted by the task builder).
     const bucketStore = props.modelStore?.bucket;
     const s3Kind = props.modelStore?.s3Files ? 's3Files' : bucketStore ? 'bucket' : undefined;
-    const windowsTasks = capacity.isFargateWindows
-      || cluster.asgCapacity.some(c => c.capacityProvider === capacity.provider && c.windowsVersion !== undefined);
+    const windowsTasks = workloadPlatform(capacity, cluster.asgCapacity.find(c => c.capacityProvider === capacity.provider)).windows;
     if (props.modelStore && !s3Kind && windowsTasks) {
       throw new ValidationError(this,
         'modelStore is an EFS file system, which Windows containers cannot mount, but the service runs Windows containers. ' +
